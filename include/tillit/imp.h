@@ -1,0 +1,1 @@
+/* imp.h - placeholder. */

@@ -1,0 +1,1 @@
+/* md.h - placeholder. */

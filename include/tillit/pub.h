@@ -1,0 +1,1 @@
+/* pub.h - placeholder. */

@@ -1,0 +1,1 @@
+/* reg.h - placeholder. */

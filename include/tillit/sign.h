@@ -1,0 +1,1 @@
+/* sign.h - placeholder. */

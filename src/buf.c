@@ -1,0 +1,127 @@
+/* buf.c - bounded growable buffer. */
+#include "tillit/buf.h"
+#include "tillit/err.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void buf_init(struct buf *b, size_t max)
+{
+	b->data = NULL;
+	b->len = 0;
+	b->cap = 0;
+	b->max = max;
+}
+
+void buf_free(struct buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = 0;
+	b->cap = 0;
+}
+
+void buf_reset(struct buf *b)
+{
+	b->len = 0;
+	if (b->data != NULL)
+		b->data[0] = '\0';
+}
+
+static int buf_reserve(struct buf *b, size_t extra)
+{
+	size_t need, cap;
+	char *p;
+
+	if (extra > b->max || b->len > b->max - extra)
+		return TL_ELIMIT;
+	need = b->len + extra + 1;
+	if (need <= b->cap)
+		return TL_OK;
+	cap = b->cap ? b->cap : 256;
+	while (cap < need)
+		cap = cap > ((size_t)-1) / 2 ? need : cap * 2;
+	p = realloc(b->data, cap);
+	if (p == NULL)
+		return TL_ENOMEM;
+	b->data = p;
+	b->cap = cap;
+	return TL_OK;
+}
+
+int buf_append(struct buf *b, const void *p, size_t n)
+{
+	int rc = buf_reserve(b, n);
+
+	if (rc != TL_OK)
+		return rc;
+	if (n > 0)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return TL_OK;
+}
+
+int buf_puts(struct buf *b, const char *s)
+{
+	return buf_append(b, s, strlen(s));
+}
+
+int buf_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n, rc;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return TL_EINVAL;
+	rc = buf_reserve(b, (size_t)n);
+	if (rc != TL_OK)
+		return rc;
+	va_start(ap, fmt);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+	return TL_OK;
+}
+
+int buf_xml_escape(struct buf *b, const char *s)
+{
+	int rc = TL_OK;
+	const char *run = s;
+
+	for (; *s != '\0' && rc == TL_OK; s++) {
+		const char *rep = NULL;
+		switch (*s) {
+		case '&': rep = "&amp;"; break;
+		case '<': rep = "&lt;"; break;
+		case '>': rep = "&gt;"; break;
+		case '"': rep = "&quot;"; break;
+		default: continue;
+		}
+		rc = buf_append(b, run, (size_t)(s - run));
+		if (rc == TL_OK)
+			rc = buf_puts(b, rep);
+		run = s + 1;
+	}
+	if (rc == TL_OK)
+		rc = buf_append(b, run, (size_t)(s - run));
+	return rc;
+}
+
+char *buf_steal(struct buf *b, size_t *len)
+{
+	char *p = b->data;
+
+	if (len != NULL)
+		*len = b->len;
+	if (p == NULL)
+		p = calloc(1, 1);
+	b->data = NULL;
+	b->len = 0;
+	b->cap = 0;
+	return p;
+}

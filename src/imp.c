@@ -1,0 +1,1 @@
+/* imp.c - placeholder, being written. */

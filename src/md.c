@@ -1,0 +1,1 @@
+/* md.c - placeholder, being written. */

@@ -1,0 +1,1 @@
+/* pub.c - placeholder, being written. */

@@ -1,0 +1,1 @@
+/* reg.c - placeholder, being written. */

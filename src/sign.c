@@ -1,0 +1,1 @@
+/* sign.c - placeholder, being written. */

@@ -1,0 +1,1 @@
+/* sigv.c - placeholder, being written. */

@@ -1,0 +1,2 @@
+/* tillitd.c - placeholder. */
+int main(void) { return 0; }

@@ -1,0 +1,118 @@
+/* test_buf.c - the bounded buffer, error helpers and util functions. */
+#include "tltest.h"
+
+#include "tillit/buf.h"
+#include "tillit/err.h"
+#include "tillit/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+START_TEST(buf_refuses_past_limit)
+{
+	struct buf b;
+
+	buf_init(&b, 8);
+	ck_assert_int_eq(buf_puts(&b, "12345678"), TL_OK);
+	ck_assert_int_eq(buf_puts(&b, "9"), TL_ELIMIT);
+	ck_assert_uint_eq(b.len, 8);
+	ck_assert_str_eq(b.data, "12345678");
+	buf_free(&b);
+}
+END_TEST
+
+START_TEST(buf_escapes_xml)
+{
+	struct buf b;
+
+	buf_init(&b, 1024);
+	ck_assert_int_eq(buf_xml_escape(&b, "a<b & \"c\">"), TL_OK);
+	ck_assert_str_eq(b.data, "a&lt;b &amp; &quot;c&quot;&gt;");
+	buf_free(&b);
+}
+END_TEST
+
+START_TEST(err_maps_exit_and_http)
+{
+	struct tl_err e;
+
+	ck_assert_int_eq(tl_err_set(&e, TL_ESCHEMA, "line %d:\nbad", 3), TL_ESCHEMA);
+	ck_assert_str_eq(e.msg, "line 3: bad");
+	ck_assert_int_eq(tl_exit_status(TL_ESCHEMA), 3);
+	ck_assert_int_eq(tl_exit_status(TL_EUSAGE), 2);
+	ck_assert_int_eq(tl_exit_status(TL_EIO), 1);
+	ck_assert_uint_eq(tl_http_status(TL_ENOENT), 404);
+	tl_err_prefix(&e, "file %s", "x.xml");
+	ck_assert_str_eq(e.msg, "file x.xml: line 3: bad");
+}
+END_TEST
+
+START_TEST(util_times_and_durations)
+{
+	time_t t;
+	long long d;
+	char s[32];
+
+	ck_assert_int_eq(util_time_parse("2026-01-02T03:04:05Z", &t), 0);
+	util_time_iso(t, s, sizeof(s));
+	ck_assert_str_eq(s, "2026-01-02T03:04:05Z");
+	ck_assert_int_eq(util_time_parse("2026-01-02T05:04:05.123+02:00", &t), 0);
+	util_time_iso(t, s, sizeof(s));
+	ck_assert_str_eq(s, "2026-01-02T03:04:05Z");
+	ck_assert_int_eq(util_time_parse("2027-12-31", &t), 0);
+	ck_assert_int_eq(util_time_parse("2027-13-31", &t), -1);
+	ck_assert_int_eq(util_time_parse("yesterday", &t), -1);
+	ck_assert_int_eq(util_duration_parse("P7D", &d), 0);
+	ck_assert_int_eq(d, 7 * 86400);
+	ck_assert_int_eq(util_duration_parse("PT6H", &d), 0);
+	ck_assert_int_eq(d, 6 * 3600);
+	ck_assert_int_eq(util_duration_parse("P1DT30M", &d), 0);
+	ck_assert_int_eq(d, 86400 + 1800);
+	ck_assert_int_eq(util_duration_parse("P1Y", &d), -1);
+	ck_assert_int_eq(util_duration_parse("P", &d), -1);
+	util_duration_format(6 * 3600, s, sizeof(s));
+	ck_assert_str_eq(s, "PT6H");
+}
+END_TEST
+
+START_TEST(util_hex_url_sizes)
+{
+	unsigned char h[UTIL_SHA1_LEN], back[UTIL_SHA1_LEN];
+	char hex[2 * UTIL_SHA1_LEN + 1];
+	unsigned long long sz;
+	char *s;
+
+	util_sha1("abc", 3, h);
+	util_hex(h, sizeof(h), hex);
+	ck_assert_str_eq(hex, "a9993e364706816aba3e25717850c26c9cd0d89d");
+	ck_assert_int_eq(util_unhex(hex, back, sizeof(back)), 0);
+	ck_assert(memcmp(h, back, sizeof(h)) == 0);
+	ck_assert_int_eq(util_unhex("zz", back, 1), -1);
+	s = util_url_decode("https%3A%2F%2Fsp.example.org%2Fsp", 34);
+	ck_assert_str_eq(s, "https://sp.example.org/sp");
+	free(s);
+	ck_assert_ptr_null(util_url_decode("%4", 2));
+	s = util_url_encode("https://a.b/c d");
+	ck_assert_str_eq(s, "https%3A%2F%2Fa.b%2Fc%20d");
+	free(s);
+	ck_assert_int_eq(util_parse_size("64M", &sz), 0);
+	ck_assert_uint_eq(sz, 64ULL << 20);
+	ck_assert_int_eq(util_parse_size("12X", &sz), -1);
+	ck_assert(util_ct_equal("abcd", "abcd", 4));
+	ck_assert(!util_ct_equal("abcd", "abce", 4));
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("buf");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, buf_refuses_past_limit);
+	tcase_add_test(tc, buf_escapes_xml);
+	tcase_add_test(tc, err_maps_exit_and_http);
+	tcase_add_test(tc, util_times_and_durations);
+	tcase_add_test(tc, util_hex_url_sizes);
+	suite_add_tcase(s, tc);
+	return tlt_run(s);
+}
