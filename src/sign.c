@@ -1,1 +1,209 @@
-/* sign.c - placeholder, being written. */
+/* sign.c - enveloped RSA-SHA256 signatures with exclusive C14N. */
+#include "tillit/sign.h"
+
+#include <libxml/c14n.h>
+#include <libxml/parser.h>
+#include <openssl/err.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tillit/keys.h"
+#include "tillit/util.h"
+
+#define SIGN_NS_DS "http://www.w3.org/2000/09/xmldsig#"
+#define SIGN_EXC_C14N "http://www.w3.org/2001/10/xml-exc-c14n#"
+
+int sign_key_load(struct sign_key *k, const char *keypath, const char *certpath,
+                  struct tl_err *err)
+{
+	X509 *x;
+
+	memset(k, 0, sizeof(*k));
+	k->pkey = keys_load_private(keypath, err);
+	if (k->pkey == NULL)
+		return err ? err->code : TL_ECRYPTO;
+	x = keys_load_cert(certpath, err);
+	if (x == NULL) {
+		sign_key_free(k);
+		return err ? err->code : TL_ECRYPTO;
+	}
+	k->cert_b64 = keys_cert_base64(x);
+	X509_free(x);
+	if (k->cert_b64 == NULL) {
+		sign_key_free(k);
+		return tl_err_set(err, TL_ECRYPTO, "%s: cannot encode the certificate", certpath);
+	}
+	return TL_OK;
+}
+
+void sign_key_free(struct sign_key *k)
+{
+	EVP_PKEY_free(k->pkey);
+	free(k->cert_b64);
+	k->pkey = NULL;
+	k->cert_b64 = NULL;
+}
+
+static int sign_is_ec(const struct sign_key *k)
+{
+	return EVP_PKEY_get_base_id(k->pkey) == EVP_PKEY_EC;
+}
+
+/* XML-DSig wants ECDSA values as r||s, OpenSSL gives DER. */
+static int sign_ecdsa_raw(const unsigned char *der, size_t derlen, int field_bytes,
+                          unsigned char *out, size_t *outlen)
+{
+	const unsigned char *p = der;
+	ECDSA_SIG *sig = d2i_ECDSA_SIG(NULL, &p, (long)derlen);
+	const BIGNUM *r, *s;
+	int ok;
+
+	if (sig == NULL)
+		return -1;
+	ECDSA_SIG_get0(sig, &r, &s);
+	ok = BN_bn2binpad(r, out, field_bytes) == field_bytes &&
+	     BN_bn2binpad(s, out + field_bytes, field_bytes) == field_bytes;
+	ECDSA_SIG_free(sig);
+	*outlen = (size_t)field_bytes * 2;
+	return ok ? 0 : -1;
+}
+
+int sign_signature_xml(const struct sign_key *k, const char *ref_id,
+                       const unsigned char digest[32], struct buf *out, struct tl_err *err)
+{
+	struct buf si;
+	EVP_MD_CTX *md = NULL;
+	unsigned char sig[1024], raw[1024];
+	size_t siglen = sizeof(sig);
+	char *dv = NULL, *sv = NULL;
+	int rc;
+
+	buf_init(&si, 8192);
+	dv = util_base64(digest, 32);
+	if (dv == NULL) {
+		rc = tl_err_set(err, TL_ENOMEM, "out of memory signing");
+		goto out;
+	}
+	/* SignedInfo written directly in its exclusive-canonical form. */
+	rc = buf_printf(&si,
+	                "<ds:SignedInfo xmlns:ds=\"" SIGN_NS_DS "\">"
+	                "<ds:CanonicalizationMethod Algorithm=\"" SIGN_EXC_C14N "\"></ds:CanonicalizationMethod>"
+	                "<ds:SignatureMethod Algorithm=\"%s\"></ds:SignatureMethod>"
+	                "<ds:Reference URI=\"#%s\"><ds:Transforms>"
+	                "<ds:Transform Algorithm=\"" SIGN_NS_DS "enveloped-signature\"></ds:Transform>"
+	                "<ds:Transform Algorithm=\"" SIGN_EXC_C14N "\"></ds:Transform>"
+	                "</ds:Transforms>"
+	                "<ds:DigestMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#sha256\"></ds:DigestMethod>"
+	                "<ds:DigestValue>%s</ds:DigestValue></ds:Reference></ds:SignedInfo>",
+	                sign_is_ec(k) ? "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"
+	                              : "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+	                ref_id, dv);
+	if (rc != TL_OK) {
+		rc = tl_err_set(err, rc, "signature reference too long");
+		goto out;
+	}
+	md = EVP_MD_CTX_new();
+	if (md == NULL || EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, k->pkey) != 1 ||
+	    EVP_DigestSign(md, sig, &siglen, (const unsigned char *)si.data, si.len) != 1) {
+		char reason[256];
+		ERR_error_string_n(ERR_get_error(), reason, sizeof(reason));
+		ERR_clear_error();
+		rc = tl_err_set(err, TL_ECRYPTO, "signing failed: %s", reason);
+		goto out;
+	}
+	if (sign_is_ec(k)) {
+		int bytes = (EVP_PKEY_get_bits(k->pkey) + 7) / 8;
+		size_t rawlen;
+		if (sign_ecdsa_raw(sig, siglen, bytes, raw, &rawlen) != 0) {
+			rc = tl_err_set(err, TL_ECRYPTO, "ECDSA signature conversion failed");
+			goto out;
+		}
+		memcpy(sig, raw, rawlen);
+		siglen = rawlen;
+	}
+	sv = util_base64(sig, siglen);
+	if (sv == NULL) {
+		rc = tl_err_set(err, TL_ENOMEM, "out of memory signing");
+		goto out;
+	}
+	rc = buf_puts(out, "<ds:Signature xmlns:ds=\"" SIGN_NS_DS "\">");
+	if (rc == TL_OK)
+		rc = buf_append(out, si.data, si.len);
+	if (rc == TL_OK)
+		rc = buf_printf(out,
+		                "<ds:SignatureValue>%s</ds:SignatureValue><ds:KeyInfo><ds:X509Data>"
+		                "<ds:X509Certificate>%s</ds:X509Certificate></ds:X509Data></ds:KeyInfo>"
+		                "</ds:Signature>",
+		                sv, k->cert_b64);
+	if (rc != TL_OK)
+		rc = tl_err_set(err, rc, "signature does not fit the output buffer");
+out:
+	EVP_MD_CTX_free(md);
+	free(dv);
+	free(sv);
+	buf_free(&si);
+	return rc;
+}
+
+int sign_c14n(xmlDocPtr doc, unsigned char **out, struct tl_err *err)
+{
+	xmlChar *c = NULL;
+	int n = xmlC14NDocDumpMemory(doc, NULL, XML_C14N_EXCLUSIVE_1_0, NULL, 0, &c);
+
+	if (n < 0) {
+		tl_err_set(err, TL_ECRYPTO, "exclusive canonicalisation failed");
+		return -1;
+	}
+	*out = c;
+	return n;
+}
+
+int sign_doc(const struct sign_key *k, xmlDocPtr doc, struct tl_err *err)
+{
+	xmlNodePtr root = xmlDocGetRootElement(doc), sig = NULL, first;
+	xmlDocPtr sigdoc = NULL;
+	xmlChar *id = NULL;
+	unsigned char *c14n = NULL, digest[32];
+	struct buf sb;
+	int n, rc;
+
+	buf_init(&sb, 64 * 1024);
+	if (root == NULL || (id = xmlGetProp(root, BAD_CAST "ID")) == NULL) {
+		rc = tl_err_set(err, TL_EINVAL, "the root element has no ID attribute to sign");
+		goto out;
+	}
+	n = sign_c14n(doc, &c14n, err);
+	if (n < 0) {
+		rc = TL_ECRYPTO;
+		goto out;
+	}
+	util_sha256(c14n, (size_t)n, digest);
+	rc = sign_signature_xml(k, (const char *)id, digest, &sb, err);
+	if (rc != TL_OK)
+		goto out;
+	sigdoc = xmlReadMemory(sb.data, (int)sb.len, NULL, "UTF-8", XML_PARSE_NONET);
+	if (sigdoc == NULL) {
+		rc = tl_err_set(err, TL_EINTERNAL, "our own signature does not parse");
+		goto out;
+	}
+	sig = xmlDocCopyNode(xmlDocGetRootElement(sigdoc), doc, 1);
+	if (sig == NULL) {
+		rc = tl_err_set(err, TL_ENOMEM, "out of memory inserting the signature");
+		goto out;
+	}
+	first = root->children;
+	if (first != NULL)
+		xmlAddPrevSibling(first, sig);
+	else
+		xmlAddChild(root, sig);
+	sig = NULL;
+	rc = TL_OK;
+out:
+	if (sig != NULL)
+		xmlFreeNode(sig);
+	xmlFreeDoc(sigdoc);
+	xmlFree(c14n);
+	xmlFree(id);
+	buf_free(&sb);
+	return rc;
+}

@@ -1,2 +1,671 @@
-/* tillitd.c - placeholder. */
-int main(void) { return 0; }
+/*
+ * tillitctl.c - the operator's command line.
+ *
+ *   tillitctl [-d DIR] [--json] NOUN VERB [ARGS]
+ *
+ * Front end only: it parses arguments, calls the registry, publication
+ * and import services, and renders their results as text or JSON.
+ * Exit status: 0 success, 1 failure, 2 usage error, 3 input rejected.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+
+#include "config.h"
+#include "tillit/audit.h"
+#include "tillit/conf.h"
+#include "tillit/ctx.h"
+#include "tillit/err.h"
+#include "tillit/imp.h"
+#include "tillit/keys.h"
+#include "tillit/log.h"
+#include "tillit/md.h"
+#include "tillit/pub.h"
+#include "tillit/reg.h"
+#include "tillit/store.h"
+#include "tillit/util.h"
+
+#define MAX_FLAGS 16
+
+struct cli {
+	const char *dir;
+	int json;
+	int argc;          /* positional arguments after the noun */
+	char **argv;
+	const char *flag_name[MAX_FLAGS];
+	const char *flag_val[MAX_FLAGS];
+	int nflags;
+	struct tl_ctx ctx;
+	int ctx_open;
+	struct md_schema *schema;
+};
+
+static const char usage_text[] =
+	"usage: tillitctl [-d DIR] [--json] COMMAND ...\n"
+	"  init --name NAME --base-url URL [--registration-authority URI]\n"
+	"  member add ORG --name NAME [--contact EMAIL] | member list | member show ORG\n"
+	"  entity submit ORG FILE|-\n"
+	"  entity list [--state STATE] | entity show ENTITYID | entity history ENTITYID\n"
+	"  entity approve ENTITYID [--override --reason TEXT] | entity reject ENTITYID --reason TEXT\n"
+	"  entity suspend ENTITYID --reason TEXT | entity reinstate ENTITYID | entity remove ENTITYID\n"
+	"  entity xml ENTITYID [--version N]\n"
+	"  publish\n"
+	"  import FILE --trust CERT.pem --source NAME [--allow-expired] [--allow-sha1]\n"
+	"  audit list [--subject S] | audit verify\n"
+	"  config keys\n"
+	"DIR defaults to $TILLIT_DATA.\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "tillitctl: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, " (try tillitctl --help)\n");
+	return 2;
+}
+
+static int fail(const struct tl_err *err)
+{
+	fprintf(stderr, "tillitctl: %s\n", err->msg[0] ? err->msg : tl_strerror(err->code));
+	return tl_exit_status(err->code);
+}
+
+/* Flags known per command; value-taking flags listed with '='. */
+static const char *const known_flags[] = {
+	"name=", "base-url=", "registration-authority=", "contact=", "state=", "reason=",
+	"override", "trust=", "source=", "allow-expired", "allow-sha1", "subject=", "version=",
+	"json", NULL,
+};
+
+static int cli_parse_flags(struct cli *c, int argc, char **argv)
+{
+	static char *pos[64];
+	int npos = 0;
+
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		int found = 0;
+		if (strncmp(a, "--", 2) != 0 || strcmp(a, "--") == 0 || a[2] == '\0') {
+			if (npos == 64)
+				return usage_error("too many arguments%s", "");
+			pos[npos++] = argv[i];
+			continue;
+		}
+		for (int k = 0; known_flags[k] != NULL; k++) {
+			size_t n = strcspn(known_flags[k], "=");
+			int takes = known_flags[k][n] == '=';
+			const char *eq = strchr(a + 2, '=');
+			size_t alen = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+			if (alen != n || strncmp(a + 2, known_flags[k], n) != 0)
+				continue;
+			found = 1;
+			if (strcmp(known_flags[k], "json") == 0) {
+				c->json = 1;
+				break;
+			}
+			if (c->nflags == MAX_FLAGS)
+				return usage_error("too many options%s", "");
+			c->flag_name[c->nflags] = known_flags[k];
+			if (takes) {
+				if (eq != NULL)
+					c->flag_val[c->nflags] = eq + 1;
+				else if (i + 1 < argc)
+					c->flag_val[c->nflags] = argv[++i];
+				else
+					return usage_error("option %s needs a value", a);
+			} else {
+				if (eq != NULL)
+					return usage_error("option %s takes no value", a);
+				c->flag_val[c->nflags] = "1";
+			}
+			c->nflags++;
+			break;
+		}
+		if (!found)
+			return usage_error("unknown option %s", a);
+	}
+	c->argc = npos;
+	c->argv = pos;
+	return 0;
+}
+
+static const char *flag(const struct cli *c, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (int i = 0; i < c->nflags; i++)
+		if (strncmp(c->flag_name[i], name, n) == 0 &&
+		    (c->flag_name[i][n] == '\0' || c->flag_name[i][n] == '='))
+			return c->flag_val[i];
+	return NULL;
+}
+
+static int cli_open(struct cli *c, struct tl_err *err)
+{
+	int rc;
+
+	if (c->ctx_open)
+		return TL_OK;
+	rc = ctx_open(&c->ctx, c->dir, err);
+	if (rc != TL_OK) {
+		ctx_close(&c->ctx);
+		return rc;
+	}
+	c->ctx_open = 1;
+	return TL_OK;
+}
+
+static int cli_schema(struct cli *c, struct tl_err *err)
+{
+	if (c->schema != NULL)
+		return TL_OK;
+	return md_schema_load(&c->schema, err);
+}
+
+static void print_json(json_t *j)
+{
+	char *s = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+
+	if (s != NULL) {
+		puts(s);
+		free(s);
+	}
+}
+
+static const char *js(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+	return json_is_string(v) ? json_string_value(v) : "-";
+}
+
+static void roles_text(json_t *roles, char *out, size_t n)
+{
+	size_t i;
+	json_t *r;
+
+	out[0] = '\0';
+	json_array_foreach(roles, i, r) {
+		if (i > 0)
+			strncat(out, ",", n - strlen(out) - 1);
+		strncat(out, json_string_value(r) ? json_string_value(r) : "?", n - strlen(out) - 1);
+	}
+	if (out[0] == '\0')
+		snprintf(out, n, "-");
+}
+
+static void print_entity_line(json_t *e)
+{
+	char roles[32];
+	const char *owner = json_object_get(e, "member") ? js(e, "member") : js(e, "source");
+
+	roles_text(json_object_get(e, "roles"), roles, sizeof(roles));
+	printf("%-10s%s %-8s %-20s %s\n", js(e, "state"),
+	       json_is_true(json_object_get(e, "pending_change")) ? "+" : " ", roles, owner,
+	       js(e, "entity_id"));
+}
+
+/* ---- commands ------------------------------------------------------- */
+
+static int cmd_init(struct cli *c)
+{
+	struct conf conf;
+	struct tl_err err = { 0 };
+	char path[CTX_PATH_MAX], cert[CTX_PATH_MAX];
+	const char *name = flag(c, "name"), *base = flag(c, "base-url");
+	const char *ra = flag(c, "registration-authority");
+	static const struct { const char *file; int hub; const char *cn; } keys[] = {
+		{ "metadata-signing", 0, "metadata signing" },
+		{ "hub-signing", 1, "hub signing" },
+		{ "hub-encryption", 1, "hub encryption" },
+	};
+	struct stat sb;
+	int rc;
+
+	if (name == NULL || base == NULL || c->argc != 0)
+		return usage_error("usage: tillitctl -d DIR init --name NAME --base-url URL%s", "");
+	conf_defaults(&conf);
+	if ((rc = conf_set(&conf, "name", name, &err)) != TL_OK ||
+	    (rc = conf_set(&conf, "base_url", base, &err)) != TL_OK ||
+	    (ra != NULL && (rc = conf_set(&conf, "registration_authority", ra, &err)) != TL_OK)) {
+		err.code = TL_EINVAL;
+		return fail(&err);
+	}
+	if (strncmp(base, "http", 4) != 0) {
+		tl_err_set(&err, TL_EINVAL, "--base-url must be an http(s) URL");
+		return fail(&err);
+	}
+	snprintf(path, sizeof(path), "%s/tillit.conf", c->dir);
+	if (stat(path, &sb) == 0) {
+		tl_err_set(&err, TL_EEXIST, "%s is already a Tillit data directory", c->dir);
+		return fail(&err);
+	}
+	if ((rc = util_mkdirs(c->dir, 0700, &err)) != TL_OK)
+		return fail(&err);
+	snprintf(path, sizeof(path), "%s/keys", c->dir);
+	if ((rc = util_mkdirs(path, 0700, &err)) != TL_OK)
+		return fail(&err);
+	snprintf(path, sizeof(path), "%s/db", c->dir);
+	if ((rc = util_mkdirs(path, 0700, &err)) != TL_OK)
+		return fail(&err);
+	snprintf(path, sizeof(path), "%s/published", c->dir);
+	if ((rc = util_mkdirs(path, 0755, &err)) != TL_OK)
+		return fail(&err);
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		char cn[CONF_STR_MAX + 64];
+		snprintf(path, sizeof(path), "%s/keys/%s.key", c->dir, keys[i].file);
+		snprintf(cert, sizeof(cert), "%s/keys/%s.crt", c->dir, keys[i].file);
+		snprintf(cn, sizeof(cn), "%s %s", conf.name, keys[i].cn);
+		cn[64] = '\0'; /* X.509 CN upper bound */
+		rc = keys_generate(path, cert, (int)(keys[i].hub ? conf.hub_key_bits : conf.metadata_key_bits),
+		                   cn, 3650, &err);
+		if (rc != TL_OK)
+			return fail(&err);
+	}
+	snprintf(path, sizeof(path), "%s/tillit.conf", c->dir);
+	if ((rc = conf_write(&conf, path, &err)) != TL_OK)
+		return fail(&err);
+	if ((rc = cli_open(c, &err)) != TL_OK)
+		return fail(&err);
+	{
+		struct store_txn txn;
+		json_t *d = json_pack("{s:s, s:s}", "name", conf.name, "base_url", conf.base_url);
+		rc = store_txn_begin(c->ctx.store, &txn, 0, &err);
+		if (rc == TL_OK) {
+			audit_append(&txn, c->ctx.actor, "init", "federation", d);
+			rc = store_commit(&txn, &err);
+		}
+		json_decref(d);
+		if (rc != TL_OK)
+			return fail(&err);
+	}
+	if (c->json) {
+		json_t *o = json_pack("{s:s, s:s, s:s}", "data_dir", c->dir, "name", conf.name,
+		                      "base_url", conf.base_url);
+		print_json(o);
+		json_decref(o);
+	} else {
+		printf("initialised %s for federation \"%s\" at %s\n", c->dir, conf.name, conf.base_url);
+	}
+	return 0;
+}
+
+static int cmd_member(struct cli *c)
+{
+	struct tl_err err = { 0 };
+	json_t *out = NULL;
+	const char *verb = c->argc > 0 ? c->argv[0] : "";
+	int rc;
+
+	if ((rc = cli_open(c, &err)) != TL_OK)
+		return fail(&err);
+	if (strcmp(verb, "add") == 0) {
+		if (c->argc != 2 || flag(c, "name") == NULL)
+			return usage_error("usage: member add ORG --name NAME [--contact EMAIL]%s", "");
+		rc = reg_member_add(&c->ctx, c->argv[1], flag(c, "name"), flag(c, "contact"), &out, &err);
+		if (rc == TL_OK && !c->json)
+			printf("member %s added\n", c->argv[1]);
+	} else if (strcmp(verb, "list") == 0) {
+		size_t i;
+		json_t *m;
+		if (c->argc != 1)
+			return usage_error("usage: member list%s", "");
+		rc = reg_member_list(&c->ctx, &out, &err);
+		if (rc == TL_OK && !c->json)
+			json_array_foreach(out, i, m)
+				printf("%-20s %s\n", js(m, "org"), js(m, "name"));
+	} else if (strcmp(verb, "show") == 0) {
+		size_t i;
+		json_t *e;
+		if (c->argc != 2)
+			return usage_error("usage: member show ORG%s", "");
+		rc = reg_member_show(&c->ctx, c->argv[1], &out, &err);
+		if (rc == TL_OK && !c->json) {
+			printf("member:  %s\nname:    %s\ncontact: %s\ncreated: %s\nentities:\n", js(out, "org"),
+			       js(out, "name"), js(out, "contact"), js(out, "created"));
+			json_array_foreach(json_object_get(out, "entities"), i, e) {
+				printf("  ");
+				print_entity_line(e);
+			}
+		}
+	} else {
+		return usage_error("unknown member command '%s'", verb);
+	}
+	if (rc != TL_OK)
+		return fail(&err);
+	if (c->json)
+		print_json(out);
+	json_decref(out);
+	return 0;
+}
+
+static void print_entity(json_t *e)
+{
+	char roles[32];
+	size_t i;
+	json_t *v;
+
+	roles_text(json_object_get(e, "roles"), roles, sizeof(roles));
+	printf("entity_id:       %s\n", js(e, "entity_id"));
+	if (json_object_get(e, "member"))
+		printf("member:          %s\n", js(e, "member"));
+	if (json_object_get(e, "source"))
+		printf("source:          %s\n", js(e, "source"));
+	printf("state:           %s\nroles:           %s\nsha1:            %s\n", js(e, "state"), roles,
+	       js(e, "sha1"));
+	if (json_object_get(e, "approved_version"))
+		printf("approved:        version %lld\n",
+		       (long long)json_integer_value(json_object_get(e, "approved_version")));
+	if (json_integer_value(json_object_get(e, "pending_version")) > 0)
+		printf("pending:         version %lld\n",
+		       (long long)json_integer_value(json_object_get(e, "pending_version")));
+	if (json_object_get(e, "first_approved"))
+		printf("first approved:  %s\n", js(e, "first_approved"));
+	if (json_object_get(e, "published_mdq"))
+		printf("served by MDQ:   %s\n",
+		       json_is_true(json_object_get(e, "published_mdq")) ? "yes" : "no");
+	if (json_object_get(e, "reason"))
+		printf("reason:          %s\n", js(e, "reason"));
+	json_array_foreach(json_object_get(e, "versions"), i, v)
+		printf("  version %lld: %-10s submitted %s by %s\n",
+		       (long long)json_integer_value(json_object_get(v, "version")), js(v, "status"),
+		       js(v, "submitted_at"), js(v, "submitted_by"));
+}
+
+static int entity_decide(struct cli *c, enum reg_decision d, json_t **out, struct tl_err *err)
+{
+	const char *reason = flag(c, "reason");
+	json_t *override = NULL;
+	int rc;
+
+	if (c->argc != 2)
+		return tl_err_set(err, TL_EUSAGE, "usage: entity %s ENTITYID", reg_decision_name(d));
+	if (flag(c, "override") != NULL) {
+		if (d != REG_APPROVE || reason == NULL)
+			return tl_err_set(err, TL_EUSAGE, "--override is for approve and needs --reason TEXT");
+		override = json_pack("{s:b, s:s}", "override", 1, "reason", reason);
+	}
+	rc = reg_entity_decide(&c->ctx, c->argv[1], d, reason, override, out, err);
+	json_decref(override);
+	return rc;
+}
+
+static int cmd_entity(struct cli *c)
+{
+	struct tl_err err = { 0 };
+	json_t *out = NULL;
+	const char *verb = c->argc > 0 ? c->argv[0] : "";
+	static const struct { const char *verb; enum reg_decision d; } decisions[] = {
+		{ "approve", REG_APPROVE }, { "reject", REG_REJECT }, { "suspend", REG_SUSPEND },
+		{ "reinstate", REG_REINSTATE }, { "remove", REG_REMOVE },
+	};
+	int rc;
+
+	if ((rc = cli_open(c, &err)) != TL_OK)
+		return fail(&err);
+	if (strcmp(verb, "submit") == 0) {
+		char *xml = NULL;
+		size_t len = 0;
+		if (c->argc != 3)
+			return usage_error("usage: entity submit ORG FILE%s", "");
+		rc = util_read_file(c->argv[2], (size_t)c->ctx.conf.max_metadata_size, &xml, &len, &err);
+		if (rc == TL_OK)
+			rc = cli_schema(c, &err);
+		if (rc == TL_OK)
+			rc = reg_entity_submit(&c->ctx, c->schema, c->argv[1], xml, len, &out, &err);
+		free(xml);
+		if (rc != TL_OK && strcmp(c->argv[2], "-") != 0 && rc != TL_ENOENT && rc != TL_EEXIST)
+			tl_err_prefix(&err, "%s", c->argv[2]);
+		if (rc == TL_OK && !c->json)
+			printf("%s: version %lld %s (%s)\n", js(out, "entity_id"),
+			       (long long)json_integer_value(json_object_get(out, "version")),
+			       json_is_true(json_object_get(out, "unchanged")) ? "unchanged" : "submitted",
+			       js(out, "state"));
+	} else if (strcmp(verb, "list") == 0) {
+		size_t i;
+		json_t *e;
+		if (c->argc != 1)
+			return usage_error("usage: entity list [--state STATE]%s", "");
+		rc = reg_entity_list(&c->ctx, flag(c, "state"), &out, &err);
+		if (rc == TL_OK && !c->json)
+			json_array_foreach(out, i, e)
+				print_entity_line(e);
+	} else if (strcmp(verb, "show") == 0) {
+		if (c->argc != 2)
+			return usage_error("usage: entity show ENTITYID%s", "");
+		rc = reg_entity_show(&c->ctx, c->argv[1], &out, &err);
+		if (rc == TL_OK && !c->json)
+			print_entity(out);
+	} else if (strcmp(verb, "history") == 0) {
+		size_t i;
+		json_t *ev;
+		if (c->argc != 2)
+			return usage_error("usage: entity history ENTITYID%s", "");
+		rc = reg_entity_history(&c->ctx, c->argv[1], &out, &err);
+		if (rc == TL_OK && !c->json)
+			json_array_foreach(out, i, ev) {
+				printf("%s  %-9s version %lld by %s", js(ev, "time"), js(ev, "action"),
+				       (long long)json_integer_value(json_object_get(ev, "version")),
+				       js(ev, "actor"));
+				if (json_object_get(ev, "reason"))
+					printf(": %s", js(ev, "reason"));
+				printf("\n");
+			}
+	} else if (strcmp(verb, "xml") == 0) {
+		char *xml = NULL;
+		const char *v = flag(c, "version");
+		if (c->argc != 2)
+			return usage_error("usage: entity xml ENTITYID [--version N]%s", "");
+		rc = reg_entity_xml(&c->ctx, c->argv[1], v ? (unsigned)strtoul(v, NULL, 10) : 0, &xml, &err);
+		if (rc == TL_OK)
+			fputs(xml, stdout);
+		free(xml);
+		return rc == TL_OK ? 0 : fail(&err);
+	} else {
+		size_t i;
+		for (i = 0; i < sizeof(decisions) / sizeof(decisions[0]); i++)
+			if (strcmp(verb, decisions[i].verb) == 0)
+				break;
+		if (i == sizeof(decisions) / sizeof(decisions[0]))
+			return usage_error("unknown entity command '%s'", verb);
+		rc = entity_decide(c, decisions[i].d, &out, &err);
+		if (rc == TL_EUSAGE)
+			return usage_error("%s", err.msg);
+		if (rc == TL_OK && !c->json)
+			printf("%s: %s\n", js(out, "entity_id"), js(out, "state"));
+	}
+	if (rc != TL_OK)
+		return fail(&err);
+	if (c->json)
+		print_json(out);
+	json_decref(out);
+	return 0;
+}
+
+static int cmd_publish(struct cli *c)
+{
+	struct tl_err err = { 0 };
+	struct pub_report rep;
+	int rc;
+
+	if (c->argc != 0)
+		return usage_error("usage: publish%s", "");
+	if ((rc = cli_open(c, &err)) != TL_OK || (rc = pub_publish(&c->ctx, &rep, &err)) != TL_OK)
+		return fail(&err);
+	if (c->json) {
+		json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:s, s:s, s:f, s:f, s:f, s:f, s:i}",
+		                      "entities", (json_int_t)rep.entities, "prepared",
+		                      (json_int_t)rep.prepared, "signed_mdq", (json_int_t)rep.signed_mdq,
+		                      "removed", (json_int_t)rep.removed, "bytes", (json_int_t)rep.bytes,
+		                      "valid_until", rep.valid_until, "id", rep.id, "seconds", rep.seconds,
+		                      "prepare_seconds", rep.prepare_seconds, "sign_seconds",
+		                      rep.sign_seconds, "aggregate_seconds", rep.aggregate_seconds,
+		                      "threads", (int)rep.threads);
+		print_json(o);
+		json_decref(o);
+	} else {
+		printf("published %zu entities (%zu bytes, valid until %s); %zu prepared, %zu MDQ documents signed, %zu withdrawn, in %.3f s\n",
+		       rep.entities, rep.bytes, rep.valid_until, rep.prepared, rep.signed_mdq, rep.removed,
+		       rep.seconds);
+	}
+	return 0;
+}
+
+static int cmd_import(struct cli *c)
+{
+	struct tl_err err = { 0 };
+	struct imp_opts o = { 0 };
+	json_t *rep = NULL, *e;
+	size_t i;
+	int rc;
+
+	o.source = flag(c, "source");
+	o.trust_path = flag(c, "trust");
+	o.allow_expired = flag(c, "allow-expired") != NULL;
+	o.allow_sha1 = flag(c, "allow-sha1") != NULL;
+	if (c->argc != 1 || o.source == NULL || o.trust_path == NULL)
+		return usage_error("usage: import FILE --trust CERT.pem --source NAME [--allow-expired]%s", "");
+	if ((rc = cli_open(c, &err)) != TL_OK || (rc = cli_schema(c, &err)) != TL_OK)
+		return fail(&err);
+	rc = imp_import(&c->ctx, c->schema, c->argv[0], &o, &rep, &err);
+	if (rc != TL_OK) {
+		if (rc != TL_EIO && rc != TL_ENOENT && rc != TL_ECRYPTO)
+			tl_err_prefix(&err, "%s refused", c->argv[0]);
+		return fail(&err);
+	}
+	if (c->json) {
+		print_json(rep);
+	} else {
+		printf("imported %s from source %s: %lld accepted, %lld unchanged, %lld rejected, %lld no longer present%s%s\n",
+		       c->argv[0], o.source, (long long)json_integer_value(json_object_get(rep, "accepted")),
+		       (long long)json_integer_value(json_object_get(rep, "unchanged")),
+		       (long long)json_integer_value(json_object_get(rep, "rejected")),
+		       (long long)json_integer_value(json_object_get(rep, "removed")),
+		       json_is_true(json_object_get(rep, "used_sha1")) ? " (SHA-1 signature accepted by --allow-sha1)" : "",
+		       json_is_true(json_object_get(rep, "allow_expired_used")) ? " (expired, accepted by --allow-expired)" : "");
+		json_array_foreach(json_object_get(rep, "rejected_entities"), i, e)
+			printf("rejected %s (line %lld): %s\n", js(e, "entity_id"),
+			       (long long)json_integer_value(json_object_get(e, "line")), js(e, "reason"));
+	}
+	json_decref(rep);
+	return 0;
+}
+
+static int cmd_audit(struct cli *c)
+{
+	struct tl_err err = { 0 };
+	struct store_txn txn;
+	const char *verb = c->argc > 0 ? c->argv[0] : "";
+	int rc;
+
+	if ((rc = cli_open(c, &err)) != TL_OK)
+		return fail(&err);
+	if (strcmp(verb, "list") == 0 && c->argc == 1) {
+		json_t *out = NULL, *r;
+		size_t i;
+		if ((rc = store_txn_begin(c->ctx.store, &txn, 1, &err)) != TL_OK)
+			return fail(&err);
+		rc = audit_list(&txn, flag(c, "subject"), &out, &err);
+		store_abort(&txn);
+		if (rc != TL_OK)
+			return fail(&err);
+		if (c->json) {
+			print_json(out);
+		} else {
+			json_array_foreach(out, i, r)
+				printf("%6lld %s %-20s %-18s %s\n",
+				       (long long)json_integer_value(json_object_get(r, "seq")), js(r, "time"),
+				       js(r, "actor"), js(r, "action"), js(r, "subject"));
+		}
+		json_decref(out);
+		return 0;
+	}
+	if (strcmp(verb, "verify") == 0 && c->argc == 1) {
+		struct audit_verdict v;
+		if ((rc = store_txn_begin(c->ctx.store, &txn, 1, &err)) != TL_OK)
+			return fail(&err);
+		rc = audit_verify(&txn, &v, &err);
+		store_abort(&txn);
+		if (c->json) {
+			json_t *o = json_pack("{s:b, s:I, s:I, s:s}", "intact", rc == TL_OK, "records",
+			                      (json_int_t)v.records, "bad_seq", (json_int_t)v.bad_seq,
+			                      "problem", v.problem);
+			print_json(o);
+			json_decref(o);
+		}
+		if (rc != TL_OK) {
+			fprintf(stderr, "tillitctl: %s\n", err.msg);
+			return 1;
+		}
+		if (!c->json)
+			printf("audit log intact: %llu records\n", (unsigned long long)v.records);
+		return 0;
+	}
+	return usage_error("usage: audit list | audit verify%s", "");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "data-dir", required_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli c;
+	const char *noun;
+	int ch, rc;
+
+	memset(&c, 0, sizeof(c));
+	c.dir = getenv("TILLIT_DATA");
+	log_set_level(LOG_LVL_WARN);
+	while ((ch = getopt_long(argc, argv, "+d:jhV", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'd': c.dir = optarg; break;
+		case 'j': c.json = 1; break;
+		case 'h': fputs(usage_text, stdout); return 0;
+		case 'V': printf("tillitctl %s\n", PACKAGE_VERSION); return 0;
+		default: fputs(usage_text, stderr); return 2;
+		}
+	}
+	if (optind >= argc) {
+		fputs(usage_text, stderr);
+		return 2;
+	}
+	noun = argv[optind++];
+	if (strcmp(noun, "config") == 0) {
+		conf_print_table(stdout);
+		return 0;
+	}
+	if (c.dir == NULL || *c.dir == '\0') {
+		fprintf(stderr, "tillitctl: no data directory: use -d DIR or set TILLIT_DATA\n");
+		return 2;
+	}
+	if ((rc = cli_parse_flags(&c, argc - optind, argv + optind)) != 0)
+		return rc;
+	xmlInitParser();
+	log_route_libxml2();
+	if (strcmp(noun, "init") == 0)
+		rc = cmd_init(&c);
+	else if (strcmp(noun, "member") == 0)
+		rc = cmd_member(&c);
+	else if (strcmp(noun, "entity") == 0)
+		rc = cmd_entity(&c);
+	else if (strcmp(noun, "publish") == 0)
+		rc = cmd_publish(&c);
+	else if (strcmp(noun, "import") == 0)
+		rc = cmd_import(&c);
+	else if (strcmp(noun, "audit") == 0)
+		rc = cmd_audit(&c);
+	else
+		rc = usage_error("unknown command '%s'", noun);
+	md_schema_free(c.schema);
+	if (c.ctx_open)
+		ctx_close(&c.ctx);
+	xmlCleanupParser();
+	return rc;
+}

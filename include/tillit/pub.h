@@ -37,7 +37,11 @@ struct pub_report {
 	size_t bytes;          /* size of the aggregate */
 	char valid_until[32];  /* ISO 8601 */
 	char id[64];           /* the aggregate's ID */
+	double prepare_seconds; /* wall time preparing aggregate pieces */
+	double sign_seconds;   /* wall time signing MDQ documents (all threads) */
+	double aggregate_seconds; /* wall time assembling, digesting, signing, writing the aggregate */
 	double seconds;        /* wall time of the whole publication */
+	unsigned threads;      /* signing threads used */
 };
 
 /*

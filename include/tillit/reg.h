@@ -1,1 +1,80 @@
-/* reg.h - placeholder. */
+/*
+ * reg.h - the registry: member organisations, their entities, versions,
+ * the lifecycle and its history.
+ *
+ * Lifecycle of an entity: pending -> approved -> (suspended <-> approved)
+ * -> removed, or pending -> rejected.  A new version of an approved (or
+ * suspended) entity is pending beside the approved version, which stays
+ * published until the new one is approved.  Every change happens in one
+ * write transaction together with its history event and audit record.
+ *
+ * All functions return TL_OK or a negative tl_code with err naming what
+ * was wrong; on error nothing was stored.  JSON results are new
+ * references (json_decref them); keys are snake_case as the interface
+ * contract requires.
+ */
+#ifndef TILLIT_REG_H
+#define TILLIT_REG_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "tillit/ctx.h"
+#include "tillit/err.h"
+#include "tillit/md.h"
+
+#define REG_ORG_MAX 64
+#define REG_NAME_MAX 256
+#define REG_REASON_MAX 2048
+
+/* Add a member organisation.  org: [a-z0-9][a-z0-9._-]{0,63}.  TL_EINVAL, TL_EEXIST. */
+int reg_member_add(struct tl_ctx *ctx, const char *org, const char *name, const char *contact,
+                   json_t **out, struct tl_err *err);
+/* All members, ordered by id. */
+int reg_member_list(struct tl_ctx *ctx, json_t **out, struct tl_err *err);
+/* One member with its entities.  TL_ENOENT. */
+int reg_member_show(struct tl_ctx *ctx, const char *org, json_t **out, struct tl_err *err);
+
+/*
+ * Submit one EntityDescriptor document for member org.  Validation (md.h
+ * stages 1-3) then registry rules: the member exists (TL_ENOENT), the
+ * entityID is not another member's (TL_EEXIST).  A document identical to
+ * the current pending or approved version is reported as unchanged.
+ * *out: {entity_id, version, state, unchanged, roles}.
+ */
+int reg_entity_submit(struct tl_ctx *ctx, const struct md_schema *schema, const char *org,
+                      const char *xml, size_t len, json_t **out, struct tl_err *err);
+
+/* Entities, optionally only those in state (pending also lists approved
+ * entities with a pending change; "imported" lists imported entities). */
+int reg_entity_list(struct tl_ctx *ctx, const char *state, json_t **out, struct tl_err *err);
+/* One entity (member's or imported), with its versions.  TL_ENOENT. */
+int reg_entity_show(struct tl_ctx *ctx, const char *entity_id, json_t **out, struct tl_err *err);
+/* Every event of an entity, oldest first.  TL_ENOENT. */
+int reg_entity_history(struct tl_ctx *ctx, const char *entity_id, json_t **out,
+                       struct tl_err *err);
+/* The XML of a version (0 = the approved one, else the latest), new string. */
+int reg_entity_xml(struct tl_ctx *ctx, const char *entity_id, unsigned version, char **xml,
+                   struct tl_err *err);
+
+enum reg_decision {
+	REG_APPROVE,   /* pending version -> approved */
+	REG_REJECT,    /* pending version -> rejected (reason required) */
+	REG_SUSPEND,   /* approved -> suspended (reason required); MDQ 404 at once */
+	REG_REINSTATE, /* suspended -> approved */
+	REG_REMOVE,    /* any -> removed; MDQ 404 at once */
+};
+
+/*
+ * Apply an operator decision.  reason may be NULL where not required.
+ * override (may be NULL) is recorded with the decision (e.g. the failing
+ * requirements an approval overrode).  TL_ENOENT, TL_ESTATE (names the
+ * current state and what is allowed), TL_EINVAL (reason missing).
+ */
+int reg_entity_decide(struct tl_ctx *ctx, const char *entity_id, enum reg_decision d,
+                      const char *reason, json_t *override, json_t **out, struct tl_err *err);
+
+/* Name of a decision ("approve", ...). */
+const char *reg_decision_name(enum reg_decision d);
+
+#endif
