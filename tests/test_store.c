@@ -1,0 +1,156 @@
+/* test_store.c - the LMDB wrapper against a real environment. */
+#include "tltest.h"
+
+#include "tillit/store.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static struct store *open_store(const char *dir)
+{
+	struct store_opts o = { 64u << 20, 64 };
+	struct tl_err err;
+	struct store *st = NULL;
+
+	ck_assert_int_eq(store_open(&st, dir, &o, &err), TL_OK);
+	return st;
+}
+
+START_TEST(store_put_get_commit_abort)
+{
+	char *dir = tlt_tmpdir();
+	struct store *st = open_store(dir);
+	struct store_txn w, r;
+	struct store_val v;
+	struct tl_err err;
+
+	ck_assert_int_eq(store_txn_begin(st, &w, 0, &err), TL_OK);
+	store_put(&w, STORE_DB_MEMBERS, "a", 1, "one", 3);
+	ck_assert_int_eq(store_commit(&w, &err), TL_OK);
+	/* an aborted write leaves no trace */
+	ck_assert_int_eq(store_txn_begin(st, &w, 0, &err), TL_OK);
+	store_put(&w, STORE_DB_MEMBERS, "b", 1, "two", 3);
+	store_abort(&w);
+	ck_assert_int_eq(store_txn_begin(st, &r, 1, &err), TL_OK);
+	ck_assert_int_eq(store_get(&r, STORE_DB_MEMBERS, "a", 1, &v), TL_OK);
+	ck_assert_int_eq(v.len, 3);
+	ck_assert(memcmp(v.data, "one", 3) == 0);
+	ck_assert_int_eq(store_get(&r, STORE_DB_MEMBERS, "b", 1, &v), TL_ENOENT);
+	/* named databases are separate */
+	ck_assert_int_eq(store_get(&r, STORE_DB_ENTITIES, "a", 1, &v), TL_ENOENT);
+	store_abort(&r);
+	store_close(st);
+	tlt_rmtree(dir);
+}
+END_TEST
+
+START_TEST(store_sticky_error_aborts_commit)
+{
+	char *dir = tlt_tmpdir();
+	struct store *st = open_store(dir);
+	struct store_txn w, r;
+	struct store_val v;
+	struct tl_err err;
+	char bigkey[600];
+
+	memset(bigkey, 'k', sizeof(bigkey));
+	ck_assert_int_eq(store_txn_begin(st, &w, 0, &err), TL_OK);
+	store_put(&w, STORE_DB_META, "x", 1, "1", 1);
+	store_put(&w, STORE_DB_META, bigkey, sizeof(bigkey), "2", 1); /* too long: sticky */
+	store_put(&w, STORE_DB_META, "y", 1, "3", 1);               /* no-op now */
+	ck_assert_int_eq(store_commit(&w, &err), TL_EINTERNAL);
+	ck_assert_ptr_nonnull(strstr(err.msg, "600 bytes"));
+	ck_assert_int_eq(store_txn_begin(st, &r, 1, &err), TL_OK);
+	ck_assert_int_eq(store_get(&r, STORE_DB_META, "x", 1, &v), TL_ENOENT);
+	ck_assert_int_eq(store_get(&r, STORE_DB_META, "y", 1, &v), TL_ENOENT);
+	store_abort(&r);
+	store_close(st);
+	tlt_rmtree(dir);
+}
+END_TEST
+
+START_TEST(store_readers_see_commits_without_reopen)
+{
+	char *dir = tlt_tmpdir();
+	struct store *st = open_store(dir);
+	struct store *other = open_store(dir); /* like tillitctl beside tillitd */
+	struct store_txn w, r, r2;
+	struct store_val v;
+	struct tl_err err;
+
+	ck_assert_int_eq(store_txn_begin(st, &r, 1, &err), TL_OK);
+	ck_assert_int_eq(store_txn_begin(other, &w, 0, &err), TL_OK); /* a reader does not block */
+	store_put(&w, STORE_DB_MDQ, "e", 1, "doc", 3);
+	ck_assert_int_eq(store_commit(&w, &err), TL_OK);
+	ck_assert_int_eq(store_get(&r, STORE_DB_MDQ, "e", 1, &v), TL_ENOENT); /* snapshot */
+	/* two read transactions in one thread (MDB_NOTLS) */
+	ck_assert_int_eq(store_txn_begin(st, &r2, 1, &err), TL_OK);
+	ck_assert_int_eq(store_get(&r2, STORE_DB_MDQ, "e", 1, &v), TL_OK);
+	store_abort(&r2);
+	store_abort(&r);
+	store_close(other);
+	store_close(st);
+	tlt_rmtree(dir);
+}
+END_TEST
+
+START_TEST(store_iter_prefix_and_seq)
+{
+	char *dir = tlt_tmpdir();
+	struct store *st = open_store(dir);
+	struct store_txn w;
+	struct store_iter it;
+	struct store_val k, v;
+	struct tl_err err;
+	unsigned char key[9];
+	int n = 0;
+
+	ck_assert_int_eq(store_txn_begin(st, &w, 0, &err), TL_OK);
+	ck_assert_uint_eq(store_next_seq(&w, STORE_DB_HISTORY, "A", 1), 1);
+	for (int i = 1; i <= 3; i++) {
+		key[0] = 'A';
+		store_be64(key + 1, store_next_seq(&w, STORE_DB_HISTORY, "A", 1));
+		store_put(&w, STORE_DB_HISTORY, key, 9, "x", 1);
+	}
+	key[0] = 'B';
+	store_be64(key + 1, 1);
+	store_put(&w, STORE_DB_HISTORY, key, 9, "y", 1);
+	ck_assert_uint_eq(store_next_seq(&w, STORE_DB_HISTORY, "A", 1), 4);
+	store_iter_begin(&w, STORE_DB_HISTORY, "A", 1, &it);
+	while (store_iter_next(&it, &k, &v)) {
+		n++;
+		ck_assert_uint_eq(store_get_be64((const unsigned char *)k.data + 1), (uint64_t)n);
+	}
+	store_iter_end(&it);
+	ck_assert_int_eq(n, 3);
+	ck_assert_int_eq(store_commit(&w, &err), TL_OK);
+	store_close(st);
+	tlt_rmtree(dir);
+}
+END_TEST
+
+START_TEST(store_open_fails_clearly)
+{
+	struct store_opts o = { 64u << 20, 64 };
+	struct tl_err err;
+	struct store *st = NULL;
+
+	ck_assert_int_eq(store_open(&st, "/nonexistent/tillit/db", &o, &err), TL_ESTORE);
+	ck_assert_ptr_null(st);
+	ck_assert_ptr_nonnull(strstr(err.msg, "/nonexistent/tillit/db"));
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("store");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, store_put_get_commit_abort);
+	tcase_add_test(tc, store_sticky_error_aborts_commit);
+	tcase_add_test(tc, store_readers_see_commits_without_reopen);
+	tcase_add_test(tc, store_iter_prefix_and_seq);
+	tcase_add_test(tc, store_open_fails_clearly);
+	suite_add_tcase(s, tc);
+	return tlt_run(s);
+}
