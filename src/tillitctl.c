@@ -49,9 +49,9 @@ static const char usage_text[] =
 	"usage: tillitctl [-d DIR] [--json] COMMAND ...\n"
 	"  init --name NAME --base-url URL [--registration-authority URI]\n"
 	"  member add ORG --name NAME [--contact EMAIL] | member list | member show ORG\n"
-	"  entity submit ORG FILE|-\n"
+	"  entity submit ORG FILE|- [FILE...]\n"
 	"  entity list [--state STATE] | entity show ENTITYID | entity history ENTITYID\n"
-	"  entity approve ENTITYID [--override --reason TEXT] | entity reject ENTITYID --reason TEXT\n"
+	"  entity approve ENTITYID... [--override --reason TEXT] | entity reject ENTITYID --reason TEXT\n"
 	"  entity suspend ENTITYID --reason TEXT | entity reinstate ENTITYID | entity remove ENTITYID\n"
 	"  entity xml ENTITYID [--version N]\n"
 	"  publish\n"
@@ -407,23 +407,42 @@ static int cmd_entity(struct cli *c)
 	if ((rc = cli_open(c, &err)) != TL_OK)
 		return fail(&err);
 	if (strcmp(verb, "submit") == 0) {
-		char *xml = NULL;
-		size_t len = 0;
-		if (c->argc != 3)
-			return usage_error("usage: entity submit ORG FILE%s", "");
-		rc = util_read_file(c->argv[2], (size_t)c->ctx.conf.max_metadata_size, &xml, &len, &err);
-		if (rc == TL_OK)
-			rc = cli_schema(c, &err);
-		if (rc == TL_OK)
-			rc = reg_entity_submit(&c->ctx, c->schema, c->argv[1], xml, len, &out, &err);
-		free(xml);
-		if (rc != TL_OK && strcmp(c->argv[2], "-") != 0 && rc != TL_ENOENT && rc != TL_EEXIST)
-			tl_err_prefix(&err, "%s", c->argv[2]);
-		if (rc == TL_OK && !c->json)
-			printf("%s: version %lld %s (%s)\n", js(out, "entity_id"),
-			       (long long)json_integer_value(json_object_get(out, "version")),
-			       json_is_true(json_object_get(out, "unchanged")) ? "unchanged" : "submitted",
-			       js(out, "state"));
+		/* several files may be given: each is its own transaction */
+		json_t *all = json_array();
+		int worst = 0;
+		if (c->argc < 3)
+			return usage_error("usage: entity submit ORG FILE [FILE...]%s", "");
+		rc = cli_schema(c, &err);
+		if (rc != TL_OK)
+			return fail(&err);
+		for (int f = 2; f < c->argc; f++) {
+			char *xml = NULL;
+			size_t len = 0;
+			json_t *one = NULL;
+			rc = util_read_file(c->argv[f], (size_t)c->ctx.conf.max_metadata_size, &xml, &len, &err);
+			if (rc == TL_OK)
+				rc = reg_entity_submit(&c->ctx, c->schema, c->argv[1], xml, len, &one, &err);
+			free(xml);
+			if (rc != TL_OK) {
+				int st;
+				if (strcmp(c->argv[f], "-") != 0 && rc != TL_ENOENT && rc != TL_EEXIST)
+					tl_err_prefix(&err, "%s", c->argv[f]);
+				st = fail(&err);
+				if (st > worst)
+					worst = st;
+				continue;
+			}
+			if (!c->json)
+				printf("%s: version %lld %s (%s)\n", js(one, "entity_id"),
+				       (long long)json_integer_value(json_object_get(one, "version")),
+				       json_is_true(json_object_get(one, "unchanged")) ? "unchanged" : "submitted",
+				       js(one, "state"));
+			json_array_append_new(all, one);
+		}
+		if (c->json && json_array_size(all) > 0)
+			print_json(c->argc == 3 ? json_array_get(all, 0) : all);
+		json_decref(all);
+		return worst;
 	} else if (strcmp(verb, "list") == 0) {
 		size_t i;
 		json_t *e;
@@ -471,6 +490,30 @@ static int cmd_entity(struct cli *c)
 				break;
 		if (i == sizeof(decisions) / sizeof(decisions[0]))
 			return usage_error("unknown entity command '%s'", verb);
+		if (c->argc > 2 && flag(c, "override") == NULL) {
+			/* several entities: one decision each, one line per failure */
+			int worst = 0;
+			json_t *all = json_array();
+			for (int k = 1; k < c->argc; k++) {
+				json_t *one = NULL;
+				rc = reg_entity_decide(&c->ctx, c->argv[k], decisions[i].d, flag(c, "reason"),
+				                       NULL, &one, &err);
+				if (rc == TL_EUSAGE)
+					return usage_error("%s", err.msg);
+				if (rc != TL_OK) {
+					int st = fail(&err);
+					worst = st > worst ? st : worst;
+					continue;
+				}
+				if (!c->json)
+					printf("%s: %s\n", js(one, "entity_id"), js(one, "state"));
+				json_array_append_new(all, one);
+			}
+			if (c->json)
+				print_json(all);
+			json_decref(all);
+			return worst;
+		}
 		rc = entity_decide(c, decisions[i].d, &out, &err);
 		if (rc == TL_EUSAGE)
 			return usage_error("%s", err.msg);

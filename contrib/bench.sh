@@ -1,0 +1,127 @@
+#!/bin/sh
+# bench.sh - Tillit's benchmarks, each reported as a ratio against a
+# baseline run in the same invocation on the same files.
+#   contrib/bench.sh [N]      (N entities, default 10000; output in bench-out/)
+# Baselines: xmlsec1 --sign / --verify and xmllint --schema of the same
+# aggregate, `openssl speed` for the raw signing rate of the same key size.
+set -eu
+top="$(cd "$(dirname "$0")/.." && pwd)"
+N=${1:-10000}
+B="$top/bench-out"
+rm -rf "$B"; mkdir -p "$B"
+. "$top/tests/lib.sh" 2>/dev/null || true
+trap - EXIT
+D="$B/data"
+ctl() { "$top/tillitctl" -d "$D" "$@"; }
+now() { date +%s.%N; }
+secs() { echo "$2 - $1" | bc -l; }
+ratio() { echo "scale=3; $1 / $2" | bc -l; }
+maxrss() { sed -n 's/.*Maximum resident set size (kbytes): //p' "$1"; }
+cores=$(nproc)
+R="$B/results.md"
+echo "# Tillit benchmarks: $N entities, $cores cores, $(date -u +%Y-%m-%dT%H:%MZ)" >"$R"
+echo >>"$R"
+
+echo "generating $N entities" >&2
+t0=$(now)
+"$top/contrib/tillit-genfed" --count "$N" --seed 1 --out-dir "$B/entities" --aggregate "$B/aggregate.tmpl.xml" \
+	--valid-until "$(date -u -d '+20 days' +%Y-%m-%dT%H:%M:%SZ)" >/dev/null
+echo "- generated $N entities, $(du -m "$B/aggregate.tmpl.xml" | cut -f1) MB aggregate, in $(secs "$t0" "$(now)") s" >>"$R"
+
+ctl init --name "Bench federation" --base-url https://fed.example.se >/dev/null
+ctl member add bench --name "Bench" >/dev/null
+t0=$(now)
+ls "$B/entities"/entity-*.xml | xargs -n 500 "$top/tillitctl" -d "$D" entity submit bench >/dev/null
+t1=$(now)
+cut -f2 "$B/entities/index.tsv" | xargs -n 500 "$top/tillitctl" -d "$D" entity approve >/dev/null
+echo "- submitted (validated) $N entities in $(secs "$t0" "$t1") s, approved in $(secs "$t1" "$(now)") s" >>"$R"
+
+# --- 1. aggregate signing vs xmlsec1 --sign with the same key ----------
+KEY="$D/keys/metadata-signing.key"; CRT="$D/keys/metadata-signing.crt"
+t0=$(now)
+xmlsec1 --sign --privkey-pem "$KEY,$CRT" --id-attr:ID urn:oasis:names:tc:SAML:2.0:metadata:EntitiesDescriptor \
+	--output "$B/aggregate.xmlsec.xml" "$B/aggregate.tmpl.xml"
+xs_sign=$(secs "$t0" "$(now)")
+t0=$(now)
+ctl --json publish >"$B/publish-full.json"
+full=$(secs "$t0" "$(now)")
+agg=$(sed -n 's/.*"aggregate_seconds": \([0-9.e-]*\).*/\1/p' "$B/publish-full.json")
+sign=$(sed -n 's/.*"sign_seconds": \([0-9.e-]*\).*/\1/p' "$B/publish-full.json")
+prep=$(sed -n 's/.*"prepare_seconds": \([0-9.e-]*\).*/\1/p' "$B/publish-full.json")
+bits=$(openssl rsa -in "$KEY" -noout -text 2>/dev/null | sed -n 's/.*Private-Key: (\([0-9]*\) bit.*/\1/p')
+echo >>"$R"
+echo "## Signing the aggregate (RSA-$bits, same key)" >>"$R"
+echo "- xmlsec1 --sign of the $N-entity aggregate: $xs_sign s" >>"$R"
+echo "- tillit: assemble from prepared pieces, digest, sign, write: $agg s (ratio tillit/xmlsec1 = $(ratio "$agg" "$xs_sign"); must be <= 1)" >>"$R"
+echo "- (first publication in all: $full s, of which preparing pieces $prep s and MDQ signing $sign s)" >>"$R"
+
+# --- 2. MDQ signing rate vs raw RSA signing rate on all cores ----------
+openssl speed -multi "$cores" -seconds 3 "rsa$bits" >"$B/openssl-speed.txt" 2>/dev/null
+raw=$(awk -v b="$bits" '$1=="rsa" && $2==b" bits" || ($1=="rsa" && $2==b) {print $(NF-1)}' "$B/openssl-speed.txt" | tail -1)
+[ -n "$raw" ] || raw=$(grep -E "^rsa *$bits bits" "$B/openssl-speed.txt" | awk '{print $(NF-1)}' | tail -1)
+ours=$(echo "$N / $sign" | bc -l)
+echo >>"$R"
+echo "## Signing $N MDQ documents on $cores cores" >>"$R"
+echo "- openssl speed -multi $cores rsa$bits: $raw signatures/s" >>"$R"
+echo "- tillit: $(printf %.0f "$ours") documents/s (parse, exclusive C14N, SHA-256, RSA, serialise)" >>"$R"
+echo "- overhead over the raw signing rate: $(echo "scale=1; ($raw / $ours - 1) * 100" | bc -l) % (must be <= 25 %)" >>"$R"
+
+# --- 3. republish after one change vs xmlsec1 --sign --------------------
+one=$(sed -n 1p "$B/entities/index.tsv" | cut -f1)
+id=$(sed -n 1p "$B/entities/index.tsv" | cut -f2)
+sed 's|<md:GivenName>|<md:GivenName>Ny |' "$B/entities/$one" >"$B/changed.xml"
+ctl entity submit bench "$B/changed.xml" >/dev/null
+ctl entity approve "$id" >/dev/null
+t0=$(now)
+ctl --json publish >"$B/publish-one.json"
+re=$(secs "$t0" "$(now)")
+echo >>"$R"
+echo "## Republishing after one entity changed" >>"$R"
+echo "- tillit publish (one piece prepared, one MDQ document signed, aggregate rebuilt): $re s" >>"$R"
+echo "- ratio to xmlsec1 --sign of the aggregate: $(ratio "$re" "$xs_sign") (must be < 0.25)" >>"$R"
+grep -o '"signed_mdq": [0-9]*' "$B/publish-one.json" | sed 's/^/- /' >>"$R"
+
+# --- 4. import vs xmlsec1 --verify + xmllint --schema -------------------
+openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj /CN=bench-federation \
+	-keyout "$B/fed.key" -out "$B/fed.crt" 2>/dev/null
+xmlsec1 --sign --privkey-pem "$B/fed.key,$B/fed.crt" --id-attr:ID urn:oasis:names:tc:SAML:2.0:metadata:EntitiesDescriptor \
+	--output "$B/import.xml" "$B/aggregate.tmpl.xml"
+write_schema "$B/schema.xsd"
+/usr/bin/time -v -o "$B/xmlsec-verify.time" xmlsec1 --verify --trusted-pem "$B/fed.crt" \
+	--id-attr:ID urn:oasis:names:tc:SAML:2.0:metadata:EntitiesDescriptor "$B/import.xml" 2>/dev/null
+/usr/bin/time -v -o "$B/xmllint.time" xmllint --noout --nonet --schema "$B/schema.xsd" "$B/import.xml" 2>/dev/null
+t0=$(now); xmlsec1 --verify --trusted-pem "$B/fed.crt" --id-attr:ID urn:oasis:names:tc:SAML:2.0:metadata:EntitiesDescriptor "$B/import.xml" 2>/dev/null
+t1=$(now); xmllint --noout --nonet --schema "$B/schema.xsd" "$B/import.xml" 2>/dev/null
+t2=$(now)
+base=$(secs "$t0" "$t2")
+t0=$(now)
+/usr/bin/time -v -o "$B/import.time" "$top/tillitctl" -d "$D" --json import "$B/import.xml" --trust "$B/fed.crt" --source bench >"$B/import.json"
+imp=$(secs "$t0" "$(now)")
+echo >>"$R"
+echo "## Importing the signed $N-entity aggregate ($(du -m "$B/import.xml" | cut -f1) MB)" >>"$R"
+echo "- xmlsec1 --verify $(secs "$t0" "$t1") s... baseline xmlsec1 --verify + xmllint --schema: $base s; peak RSS $(maxrss "$B/xmlsec-verify.time") KB and $(maxrss "$B/xmllint.time") KB" >>"$R"
+echo "- tillitctl import (signature, schema and rules per entity, stored): $imp s, peak RSS $(maxrss "$B/import.time") KB" >>"$R"
+echo "- ratio tillit/baseline: $(ratio "$imp" "$base") (must be <= 1); peak RSS must be < 256000 KB" >>"$R"
+grep -o '"accepted": [0-9]*\|"rejected": [0-9]*' "$B/import.json" | sed 's/^/- /' >>"$R"
+
+# --- 5. MDQ over HTTP with wrk ------------------------------------------
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$top/tillitd" -d "$D" --listen "127.0.0.1:$port" 2>"$B/tillitd.log" &
+pid=$!
+for i in $(seq 50); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+head -n 1000 "$B/entities/index.tsv" | cut -f2 | python3 -c '
+import sys, urllib.parse
+ids = [l.strip() for l in sys.stdin if l.strip()]
+print("local paths = {")
+for i in ids: print("  \"/entities/%s\"," % urllib.parse.quote(i, safe=""))
+print("}\nlocal n = 0\nrequest = function()\n  n = n + 1\n  return wrk.format(\"GET\", paths[(n %% #paths) + 1])\nend")
+' >"$B/mdq.lua"
+wrk -t2 -c64 -d10s --latency -s "$B/mdq.lua" "http://127.0.0.1:$port" >"$B/wrk.txt" 2>&1 || true
+kill -TERM "$pid"; wait "$pid" || true
+rps=$(sed -n 's/^Requests\/sec: *//p' "$B/wrk.txt")
+p99=$(awk '$1=="99%" {print $2}' "$B/wrk.txt")
+non2xx=$(sed -n 's/.*Non-2xx or 3xx responses: *//p' "$B/wrk.txt")
+echo >>"$R"
+echo "## MDQ over loopback: wrk -t2 -c64 -d10s, 1,000 different entities" >>"$R"
+echo "- $rps requests/s, p99 latency $p99 (must be >= 20,000/s and < 5 ms); non-2xx: ${non2xx:-0}" >>"$R"
+cat "$R"
