@@ -6,7 +6,7 @@ PKGS="build-essential autoconf automake libtool pkg-config
   liblasso3-dev libxml2-dev libxml2-utils libxmlsec1-dev xmlsec1 libssl-dev openssl
   libmicrohttpd-dev liblmdb-dev lmdb-utils libjansson-dev check
   opensaml-schemas xmltooling-schemas shibboleth-sp-common shibboleth-sp-utils
-  curl wrk time python3"
+  curl wrk time python3 bc"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f '${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
