@@ -240,8 +240,10 @@ static int cmd_init(struct cli *c)
 	}
 	snprintf(path, sizeof(path), "%s/tillit.conf", c->dir);
 	if (stat(path, &sb) == 0) {
+		/* Not a rejected input but a refusal to overwrite: plain failure. */
 		tl_err_set(&err, TL_EEXIST, "%s is already a Tillit data directory", c->dir);
-		return fail(&err);
+		fail(&err);
+		return 1;
 	}
 	if ((rc = util_mkdirs(c->dir, 0700, &err)) != TL_OK)
 		return fail(&err);
