@@ -20,7 +20,10 @@ struct imp_state {
 	struct store_txn *txn;
 	json_t *rejected;
 	size_t accepted, unchanged, nrejected;
+	/* SHA-1s of the entityIDs met in this aggregate: an open-addressing
+	 * set (SHA-1 is uniform, so its first bytes are the hash). */
 	unsigned char (*seen)[UTIL_SHA1_LEN];
+	unsigned char *used;
 	size_t nseen, capseen;
 	char now[32];
 };
@@ -39,22 +42,57 @@ static int imp_valid_source(const char *s)
 	return 1;
 }
 
-static int imp_cmp(const void *a, const void *b)
+static size_t imp_slot(const struct imp_state *st, const unsigned char sha1[UTIL_SHA1_LEN])
 {
-	return memcmp(a, b, UTIL_SHA1_LEN);
+	size_t h = 0;
+
+	memcpy(&h, sha1, sizeof(h));
+	h &= st->capseen - 1;
+	while (st->used[h] && memcmp(st->seen[h], sha1, UTIL_SHA1_LEN) != 0)
+		h = (h + 1) & (st->capseen - 1);
+	return h;
 }
 
-static int imp_seen_add(struct imp_state *st, const unsigned char sha1[UTIL_SHA1_LEN])
+static int imp_seen_has(const struct imp_state *st, const unsigned char sha1[UTIL_SHA1_LEN])
 {
-	if (st->nseen == st->capseen) {
-		size_t nc = st->capseen ? st->capseen * 2 : 1024;
-		void *p = realloc(st->seen, nc * UTIL_SHA1_LEN);
-		if (p == NULL)
+	return st->capseen > 0 && st->used[imp_slot(st, sha1)];
+}
+
+/* Add sha1 to the set; *dup tells whether it was there already. */
+static int imp_seen_add(struct imp_state *st, const unsigned char sha1[UTIL_SHA1_LEN], int *dup)
+{
+	size_t h;
+
+	if (2 * (st->nseen + 1) > st->capseen) {
+		struct imp_state grown = *st;
+		grown.capseen = st->capseen ? st->capseen * 2 : 1024;
+		grown.seen = malloc(grown.capseen * UTIL_SHA1_LEN);
+		grown.used = calloc(grown.capseen, 1);
+		if (grown.seen == NULL || grown.used == NULL) {
+			free(grown.seen);
+			free(grown.used);
 			return TL_ENOMEM;
-		st->seen = p;
-		st->capseen = nc;
+		}
+		for (size_t i = 0; i < st->capseen; i++) {
+			if (!st->used[i])
+				continue;
+			h = imp_slot(&grown, st->seen[i]);
+			memcpy(grown.seen[h], st->seen[i], UTIL_SHA1_LEN);
+			grown.used[h] = 1;
+		}
+		free(st->seen);
+		free(st->used);
+		st->seen = grown.seen;
+		st->used = grown.used;
+		st->capseen = grown.capseen;
 	}
-	memcpy(st->seen[st->nseen++], sha1, UTIL_SHA1_LEN);
+	h = imp_slot(st, sha1);
+	*dup = st->used[h];
+	if (!*dup) {
+		memcpy(st->seen[h], sha1, UTIL_SHA1_LEN);
+		st->used[h] = 1;
+		st->nseen++;
+	}
 	return TL_OK;
 }
 
@@ -78,7 +116,7 @@ static int imp_entity(void *ud, xmlNodePtr e, int line, struct tl_err *err)
 	char *xml = NULL;
 	size_t len = 0;
 	json_t *old = NULL, *rec = NULL;
-	int rc;
+	int rc, dup;
 
 	if (entity_id == NULL || *entity_id == '\0') {
 		imp_reject(st, "", line, "EntityDescriptor without entityID");
@@ -86,8 +124,12 @@ static int imp_entity(void *ud, xmlNodePtr e, int line, struct tl_err *err)
 	}
 	util_sha1(entity_id, strlen(entity_id), sha1);
 	/* keep the last good version of a rejected entity: it counts as seen */
-	if (imp_seen_add(st, sha1) != TL_OK)
+	if (imp_seen_add(st, sha1, &dup) != TL_OK)
 		return tl_err_set(err, TL_ENOMEM, "out of memory importing");
+	if (dup) {
+		imp_reject(st, entity_id, line, "entityID appears twice in this aggregate");
+		return TL_OK;
+	}
 	rc = md_validate_entity(st->schema, e, &verr);
 	if (rc != TL_OK) {
 		imp_reject(st, entity_id, line, verr.msg);
@@ -109,15 +151,10 @@ static int imp_entity(void *ud, xmlNodePtr e, int line, struct tl_err *err)
 	if (old != NULL) {
 		const char *src = json_string_value(json_object_get(old, "source"));
 		const char *osum = json_string_value(json_object_get(old, "sha256"));
-		const char *seen_at = json_string_value(json_object_get(old, "imported_at"));
 		if (src != NULL && strcmp(src, st->opts->source) != 0) {
 			char why[256];
 			snprintf(why, sizeof(why), "entityID already imported from source '%s'", src);
 			imp_reject(st, entity_id, line, why);
-			goto out;
-		}
-		if (seen_at != NULL && strcmp(seen_at, st->now) == 0) {
-			imp_reject(st, entity_id, line, "entityID appears twice in this aggregate");
 			goto out;
 		}
 		if (osum != NULL && strcmp(osum, hex) == 0) {
@@ -179,13 +216,12 @@ static size_t imp_prune(struct imp_state *st)
 	unsigned char (*drop)[UTIL_SHA1_LEN] = NULL;
 	size_t n = 0, cap = 0;
 
-	qsort(st->seen, st->nseen, UTIL_SHA1_LEN, imp_cmp);
 	store_iter_begin(st->txn, STORE_DB_IMPORTED, NULL, 0, &it);
 	while (store_iter_next(&it, &k, &v)) {
 		json_t *rec;
 		const char *src;
 		int mine;
-		if (k.len != UTIL_SHA1_LEN || bsearch(k.data, st->seen, st->nseen, UTIL_SHA1_LEN, imp_cmp))
+		if (k.len != UTIL_SHA1_LEN || imp_seen_has(st, k.data))
 			continue;
 		rec = json_loadb(v.data, v.len, 0, NULL);
 		src = json_string_value(json_object_get(rec, "source"));
@@ -299,6 +335,7 @@ out:
 	json_decref(rep);
 	json_decref(st.rejected);
 	free(st.seen);
+	free(st.used);
 	sigv_result_free(&res);
 	EVP_PKEY_free(trust);
 	return rc;
