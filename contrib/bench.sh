@@ -114,7 +114,7 @@ import sys, urllib.parse
 ids = [l.strip() for l in sys.stdin if l.strip()]
 print("local paths = {")
 for i in ids: print("  \"/entities/%s\"," % urllib.parse.quote(i, safe=""))
-print("}\nlocal n = 0\nrequest = function()\n  n = n + 1\n  return wrk.format(\"GET\", paths[(n %% #paths) + 1])\nend")
+print("}\nlocal n = 0\nrequest = function()\n  n = n + 1\n  return wrk.format(\"GET\", paths[(n % #paths) + 1])\nend")
 ' >"$B/mdq.lua"
 wrk -t2 -c64 -d10s --latency -s "$B/mdq.lua" "http://127.0.0.1:$port" >"$B/wrk.txt" 2>&1 || true
 kill -TERM "$pid"; wait "$pid" || true

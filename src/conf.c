@@ -66,6 +66,8 @@ static const struct conf_key conf_keys[] = {
 	  "RSA key size of the hub's signing and encryption keys created by init." },
 	{ "signing_threads", CT_INT, OFF(signing_threads), 0, 256, "0",
 	  "Threads that sign per-entity MDQ documents at publication (0: one per core)." },
+	{ "import_threads", CT_INT, OFF(import_threads), 0, 256, "0",
+	  "Threads that validate the entities of an imported aggregate while it streams in (0: one per core)." },
 	{ "log_level", CT_LOGLEVEL, OFF(log_level), 0, 0, "info",
 	  "Least severe level logged: error, warning, info or debug." },
 };

@@ -907,7 +907,7 @@ int http_start(struct http_server **out, struct tl_ctx *ctx, const char *listen_
 	srv->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
 	                                           : ((struct sockaddr_in *)&ss)->sin_port);
 
-	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
 	flags |= MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES ? MHD_USE_EPOLL
 	                                                                : MHD_USE_POLL;
 	srv->mhd = MHD_start_daemon(

@@ -29,10 +29,8 @@
 #include <libxml/xmlerror.h>
 #include <libxml/xmlsave.h>
 #include <libxml/xmlschemas.h>
-#include <openssl/err.h>
-#include <openssl/x509.h>
-
 #include "tillit/buf.h"
+#include "tillit/cert.h"
 
 #define MD_NS_XML "http://www.w3.org/XML/1998/namespace"
 #define MD_NS_XENC "http://www.w3.org/2001/04/xmlenc#"
@@ -296,8 +294,8 @@ int md_parse(const char *xml, size_t len, const struct md_limits *lim, xmlDocPtr
 	/* Lift libxml2's built-in caps only where ours are the binding ones. */
 	if (len > MD_XML_HUGE_THRESHOLD || st.max_depth > MD_XML_DEPTH_CAP)
 		opts |= XML_PARSE_HUGE;
-	ctxt = xmlNewParserCtxt();
-	if (ctxt == NULL || ctxt->sax == NULL) {
+	ctxt = xmlCreateMemoryParserCtxt(xml, (int)len);
+	if (ctxt == NULL || ctxt->sax == NULL || ctxt->input == NULL) {
 		rc = tl_err_set(err, TL_ENOMEM, "out of memory creating an XML parser");
 		goto out;
 	}
@@ -313,7 +311,12 @@ int md_parse(const char *xml, size_t len, const struct md_limits *lim, xmlDocPtr
 	ctxt->sax->serror = md_parse_error;
 	ctxt->sax->initialized = XML_SAX2_MAGIC;
 
-	doc = xmlCtxtReadMemory(ctxt, xml, (int)len, NULL, NULL, opts);
+	xmlCtxtUseOptions(ctxt, opts);
+	if (lim != NULL && lim->first_line > 1)
+		ctxt->input->line = lim->first_line;
+	xmlParseDocument(ctxt);
+	doc = ctxt->myDoc;
+	ctxt->myDoc = NULL;
 	if (st.refused != 0) {
 		rc = tl_err_set(err, st.refused, "%s", st.why);
 		goto out;
@@ -696,112 +699,23 @@ static int md_check_locations(xmlNodePtr e, struct tl_err *err)
 	return TL_OK;
 }
 
-static int md_b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/*
- * Decode base64, skipping XML whitespace, into out (at least 3/4 of
- * strlen(s) bytes).  Returns the length, or -1 with why set.
- */
-static long md_b64_decode(const char *s, unsigned char *out, const char **why)
-{
-	unsigned acc = 0;
-	int bits = 0, pad = 0;
-	long n = 0, chars = 0;
-
-	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-		int v;
-		if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
-			continue;
-		chars++;
-		if (*p == '=') {
-			pad++;
-			continue;
-		}
-		if (pad > 0 || (v = md_b64_value(*p)) < 0) {
-			*why = "not base64";
-			return -1;
-		}
-		acc = (acc << 6) | (unsigned)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[n++] = (unsigned char)(acc >> bits);
-			acc &= (1u << bits) - 1;
-		}
-	}
-	if (chars == 0) {
-		*why = "empty";
-		return -1;
-	}
-	if (chars % 4 != 0 || pad > 2) {
-		*why = "not base64 (bad length or padding)";
-		return -1;
-	}
-	return n;
-}
-
 static int md_check_cert(xmlNodePtr c, struct tl_err *err)
 {
 	xmlChar *text = xmlNodeGetContent(c);
-	unsigned char *der = NULL;
-	const unsigned char *p;
-	const char *why = NULL;
-	char reason[256];
-	X509 *x = NULL;
-	long n;
+	struct cert_info ci;
+	struct tl_err why = { 0 };
 	int rc;
 
 	if (text == NULL)
-		text = xmlStrdup(BAD_CAST "");
-	der = malloc(strlen((const char *)text) + 1);
-	if (text == NULL || der == NULL) {
-		rc = tl_err_set(err, TL_ENOMEM, "out of memory checking certificates");
-		goto out;
-	}
-	n = md_b64_decode((const char *)text, der, &why);
-	if (n < 0) {
-		rc = tl_err_set(err, TL_ERULE, "line %d: KeyDescriptor certificate does not parse: %s",
-		                md_line(c), why);
-		goto out;
-	}
-	ERR_clear_error();
-	p = der;
-	x = d2i_X509(NULL, &p, n);
-	if (x == NULL) {
-		unsigned long ec = ERR_peek_error();
-		const char *r = ec != 0 ? ERR_reason_error_string(ec) : NULL;
-		snprintf(reason, sizeof(reason), "not a DER X.509 certificate (%s)",
-		         r != NULL ? r : "unknown reason");
-		ERR_clear_error();
-		rc = tl_err_set(err, TL_ERULE, "line %d: KeyDescriptor certificate does not parse: %s",
-		                md_line(c), reason);
-		goto out;
-	}
-	if (p != der + n) {
-		rc = tl_err_set(err, TL_ERULE,
-		                "line %d: KeyDescriptor certificate does not parse: %ld bytes after the certificate",
-		                md_line(c), (long)(der + n - p));
-		goto out;
-	}
-	rc = TL_OK;
-out:
-	X509_free(x);
-	free(der);
+		return tl_err_set(err, TL_ENOMEM, "out of memory checking certificates");
+	rc = cert_parse_b64((const char *)text, &ci, &why);
 	xmlFree(text);
-	return rc;
+	if (rc == TL_ENOMEM)
+		return tl_err_set(err, rc, "out of memory checking certificates");
+	if (rc != TL_OK)
+		return tl_err_set(err, TL_ERULE, "line %d: KeyDescriptor certificate does not parse: %s",
+		                  md_line(c), why.msg);
+	return TL_OK;
 }
 
 static int md_check_certs(xmlNodePtr e, struct tl_err *err)
@@ -889,7 +803,8 @@ int md_validate_entity(const struct md_schema *s, xmlNodePtr e, struct tl_err *e
 /* ---- serialisation ----------------------------------------------------------- */
 
 /*
- * Declare on copy every namespace in scope at orig's parent that copy
+ * Declare on copy (which may be orig itself) every namespace in scope at
+ * orig's parent that copy
  * does not declare itself: the element and attribute names need them, and
  * so do QNames in content (xsi:type="xs:string" with xmlns:xs on the
  * aggregate's root).  The nearest declaration of a prefix wins.
@@ -899,7 +814,8 @@ static int md_copy_inscope_ns(xmlNodePtr orig, xmlNodePtr copy)
 	for (xmlNodePtr a = orig->parent; a != NULL && a->type == XML_ELEMENT_NODE; a = a->parent) {
 		for (xmlNsPtr ns = a->nsDef; ns != NULL; ns = ns->next) {
 			int declared = 0;
-			if (ns->href == NULL || ns->href[0] == '\0')
+			if (ns->href == NULL || ns->href[0] == '\0' ||
+			    xmlStrEqual(ns->prefix, BAD_CAST "xml"))
 				continue;
 			for (xmlNsPtr d = copy->nsDef; d != NULL && !declared; d = d->next)
 				declared = xmlStrEqual(d->prefix, ns->prefix);
@@ -913,9 +829,10 @@ static int md_copy_inscope_ns(xmlNodePtr orig, xmlNodePtr copy)
 int md_serialize_entity(xmlNodePtr e, char **out, size_t *len, struct tl_err *err)
 {
 	static const char decl[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-	xmlDocPtr ndoc = NULL;
 	xmlNodePtr node = e;
+	xmlNsPtr last = NULL;
 	xmlOutputBufferPtr ob = NULL;
+	int borrowed = 0;
 	const xmlChar *content;
 	size_t size;
 	int rc;
@@ -924,15 +841,16 @@ int md_serialize_entity(xmlNodePtr e, char **out, size_t *len, struct tl_err *er
 	*len = 0;
 	if (e == NULL || e->type != XML_ELEMENT_NODE || e->doc == NULL)
 		return tl_err_set(err, TL_EINVAL, "no element to serialise");
+	/*
+	 * Inside a larger document (an aggregate streaming in), the namespaces
+	 * e uses from its ancestors are declared on e itself for the time of
+	 * the dump and removed again: cheaper than copying the subtree.
+	 */
 	if (e->parent != NULL && e->parent->type == XML_ELEMENT_NODE) {
-		ndoc = xmlNewDoc(BAD_CAST "1.0");
-		node = ndoc != NULL ? xmlDocCopyNode(e, ndoc, 1) : NULL;
-		if (node == NULL) {
-			rc = tl_err_set(err, TL_ENOMEM, "out of memory copying an entity");
-			goto out;
-		}
-		xmlDocSetRootElement(ndoc, node);
-		if (md_copy_inscope_ns(e, node) != TL_OK) {
+		for (last = e->nsDef; last != NULL && last->next != NULL; last = last->next)
+			;
+		borrowed = 1;
+		if (md_copy_inscope_ns(e, e) != TL_OK) {
 			rc = tl_err_set(err, TL_ENOMEM, "out of memory copying namespaces");
 			goto out;
 		}
@@ -967,6 +885,13 @@ int md_serialize_entity(xmlNodePtr e, char **out, size_t *len, struct tl_err *er
 out:
 	if (ob != NULL)
 		xmlOutputBufferClose(ob);
-	xmlFreeDoc(ndoc);
+	if (borrowed) {
+		xmlNsPtr added = last != NULL ? last->next : e->nsDef;
+		if (last != NULL)
+			last->next = NULL;
+		else
+			e->nsDef = NULL;
+		xmlFreeNsList(added);
+	}
 	return rc;
 }

@@ -226,7 +226,7 @@ static int pub_dump_root(xmlDocPtr doc, char **out, size_t *len, struct tl_err *
 static int pub_prepare_one(struct pub_job *job, struct pub_item *it)
 {
 	const struct tl_ctx *ctx = job->ctx;
-	struct md_limits lim = { (size_t)ctx->conf.max_metadata_size * 2, (int)ctx->conf.max_xml_depth };
+	struct md_limits lim = { (size_t)ctx->conf.max_metadata_size * 2, (int)ctx->conf.max_xml_depth, 0 };
 	xmlDocPtr doc = NULL, wrap = NULL;
 	struct buf w;
 	unsigned char *c = NULL;

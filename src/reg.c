@@ -262,7 +262,7 @@ static json_t *reg_entity_public(json_t *e, const unsigned char sha1[UTIL_SHA1_L
 int reg_entity_submit(struct tl_ctx *ctx, const struct md_schema *schema, const char *org,
                       const char *xml, size_t len, json_t **out, struct tl_err *err)
 {
-	struct md_limits lim = { (size_t)ctx->conf.max_metadata_size, (int)ctx->conf.max_xml_depth };
+	struct md_limits lim = { (size_t)ctx->conf.max_metadata_size, (int)ctx->conf.max_xml_depth, 0 };
 	struct store_txn txn = { 0 };
 	struct store_val v;
 	unsigned char sha1[UTIL_SHA1_LEN], vkey[UTIL_SHA1_LEN + 4], digest[UTIL_SHA256_LEN];
@@ -549,10 +549,14 @@ int reg_entity_xml(struct tl_ctx *ctx, const char *entity_id, unsigned version, 
 		return rc;
 	e = reg_load(&txn, STORE_DB_ENTITIES, sha1, sizeof(sha1));
 	if (e == NULL) {
-		e = reg_load(&txn, STORE_DB_IMPORTED, sha1, sizeof(sha1));
-		if (e != NULL)
-			*xml = strdup(reg_str(e, "xml"));
-		json_decref(e);
+		struct store_val xv;
+		if (store_get(&txn, STORE_DB_IMPORTED_XML, sha1, sizeof(sha1), &xv) == TL_OK) {
+			*xml = malloc(xv.len + 1);
+			if (*xml != NULL) {
+				memcpy(*xml, xv.data, xv.len);
+				(*xml)[xv.len] = '\0';
+			}
+		}
 		store_abort(&txn);
 		return *xml ? TL_OK : tl_err_set(err, TL_ENOENT, "unknown entity %s", entity_id);
 	}

@@ -81,17 +81,18 @@ static const char *const known_flags[] = {
 	"json", NULL,
 };
 
+/* Positional arguments are compacted to the front of argv, in place (the
+ * write index never passes the read index), so their number is bounded
+ * only by the kernel's ARG_MAX. */
 static int cli_parse_flags(struct cli *c, int argc, char **argv)
 {
-	static char *pos[64];
+	char **pos = argv;
 	int npos = 0;
 
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i];
 		int found = 0;
 		if (strncmp(a, "--", 2) != 0 || strcmp(a, "--") == 0 || a[2] == '\0') {
-			if (npos == 64)
-				return usage_error("too many arguments%s", "");
 			pos[npos++] = argv[i];
 			continue;
 		}

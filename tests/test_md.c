@@ -17,7 +17,7 @@
 /* Compiled once in the parent (unchecked fixture); each forked test shares it. */
 static struct md_schema *schema;
 
-static const struct md_limits limits = { 1024 * 1024, 64 };
+static const struct md_limits limits = { 1024 * 1024, 64, 0 };
 
 static void schema_setup(void)
 {
@@ -252,7 +252,7 @@ END_TEST
 
 START_TEST(md_size_limit)
 {
-	struct md_limits small = { 4096, 64 };
+	struct md_limits small = { 4096, 64, 0 };
 	struct tl_err err;
 	size_t len;
 	char *xml = tlt_data("md/idp-vaxjo.xml", &len);
@@ -271,7 +271,7 @@ END_TEST
 
 START_TEST(md_depth_limit)
 {
-	struct md_limits lim = { 1024 * 1024, 103 };
+	struct md_limits lim = { 1024 * 1024, 103, 0 };
 	struct tl_err err;
 	size_t len;
 	char *xml = tlt_data("md/deep.xml", &len);
@@ -292,7 +292,7 @@ END_TEST
 /* Our depth limit holds past libxml2's own cap of 256 too. */
 START_TEST(md_depth_beyond_libxml2_cap)
 {
-	struct md_limits lim = { 1024 * 1024, 1000 };
+	struct md_limits lim = { 1024 * 1024, 1000, 0 };
 	struct tl_err err;
 	xmlDocPtr doc = NULL;
 	const size_t depth = 600;

@@ -43,6 +43,7 @@ struct conf {
 	long long metadata_key_bits;
 	long long hub_key_bits;
 	long long signing_threads;                 /* 0 = one per core */
+	long long import_threads;                  /* 0 = one per core */
 	/* logging */
 	int log_level;                             /* enum log_level */
 };

@@ -43,6 +43,7 @@ enum md_role {
 struct md_limits {
 	size_t max_bytes;  /* refuse larger documents (TL_ELIMIT) */
 	int max_depth;     /* refuse deeper element nesting (TL_ELIMIT) */
+	int first_line;    /* number of the document's first line in messages (0: 1) */
 };
 
 /* Compiled schemas: load once, share read-only between threads. */
@@ -90,7 +91,9 @@ void md_roles_str(unsigned roles, char *out, size_t outlen);
 
 /*
  * Serialise e as a standalone document (namespace declarations it uses
- * from its ancestors copied onto it) into a new buffer (free()).
+ * from its ancestors copied onto it) into a new buffer (free()).  When e
+ * has ancestors, those declarations are added to e for the time of the
+ * call and removed again: e's document is modified, then restored.
  * Errors: TL_ENOMEM.
  */
 int md_serialize_entity(xmlNodePtr e, char **out, size_t *len, struct tl_err *err);

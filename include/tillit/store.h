@@ -35,6 +35,7 @@ enum store_db {
 	STORE_DB_MDQ,       /* sha1 -> signed per-entity MDQ document (pub.c's format) */
 	STORE_DB_IMPORTED,  /* sha1(entityID) -> imported entity JSON (with the XML) */
 	STORE_DB_SOURCES,   /* import source name -> source JSON (last import report) */
+	STORE_DB_IMPORTED_XML, /* sha1(entityID) -> the imported entity's XML document */
 	STORE_DB__COUNT
 };
 
