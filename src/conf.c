@@ -67,7 +67,7 @@ static const struct conf_key conf_keys[] = {
 	{ "signing_threads", CT_INT, OFF(signing_threads), 0, 256, "0",
 	  "Threads that sign per-entity MDQ documents at publication (0: one per core)." },
 	{ "import_threads", CT_INT, OFF(import_threads), 0, 256, "0",
-	  "Threads that validate the entities of an imported aggregate while it streams in (0: one per core)." },
+	  "Threads that validate the entities of an imported aggregate while it streams in (0: one per core but the one reading the file)." },
 	{ "log_level", CT_LOGLEVEL, OFF(log_level), 0, 0, "info",
 	  "Least severe level logged: error, warning, info or debug." },
 };

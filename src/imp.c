@@ -199,8 +199,9 @@ static unsigned imp_threads(const struct tl_ctx *ctx)
 {
 	long n = ctx->conf.import_threads;
 
+	/* by default the reader keeps one core and the validators share the rest */
 	if (n <= 0)
-		n = sysconf(_SC_NPROCESSORS_ONLN);
+		n = sysconf(_SC_NPROCESSORS_ONLN) - 1;
 	if (n < 1)
 		n = 1;
 	return n > IMP_MAX_THREADS ? IMP_MAX_THREADS : (unsigned)n;
