@@ -577,19 +577,26 @@ bad:
 	return tl_err_set(err, TL_EPARSE, "not a DER X.509 certificate: %s", why);
 }
 
-static int cert_b64_value(unsigned char c)
+/* Base64 digit values; 64 marks XML whitespace, 65 '=', 0xff anything else. */
+static const unsigned char cert_b64[256] = {
+	['A'] = 0,  ['B'] = 1,  ['C'] = 2,  ['D'] = 3,  ['E'] = 4,  ['F'] = 5,  ['G'] = 6,
+	['H'] = 7,  ['I'] = 8,  ['J'] = 9,  ['K'] = 10, ['L'] = 11, ['M'] = 12, ['N'] = 13,
+	['O'] = 14, ['P'] = 15, ['Q'] = 16, ['R'] = 17, ['S'] = 18, ['T'] = 19, ['U'] = 20,
+	['V'] = 21, ['W'] = 22, ['X'] = 23, ['Y'] = 24, ['Z'] = 25, ['a'] = 26, ['b'] = 27,
+	['c'] = 28, ['d'] = 29, ['e'] = 30, ['f'] = 31, ['g'] = 32, ['h'] = 33, ['i'] = 34,
+	['j'] = 35, ['k'] = 36, ['l'] = 37, ['m'] = 38, ['n'] = 39, ['o'] = 40, ['p'] = 41,
+	['q'] = 42, ['r'] = 43, ['s'] = 44, ['t'] = 45, ['u'] = 46, ['v'] = 47, ['w'] = 48,
+	['x'] = 49, ['y'] = 50, ['z'] = 51, ['0'] = 52, ['1'] = 53, ['2'] = 54, ['3'] = 55,
+	['4'] = 56, ['5'] = 57, ['6'] = 58, ['7'] = 59, ['8'] = 60, ['9'] = 61, ['+'] = 62,
+	['/'] = 63, [' '] = 64, ['\t'] = 64, ['\r'] = 64, ['\n'] = 64, ['='] = 65,
+};
+
+/* 'A' is the only character whose value is 0: everything else unlisted is invalid. */
+static int cert_b64_digit(unsigned char c)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
+	unsigned char v = cert_b64[c];
+
+	return v != 0 || c == 'A' ? v : 0xff;
 }
 
 int cert_b64_decode(const char *b64, unsigned char **out, size_t *len, struct tl_err *err)
@@ -605,15 +612,15 @@ int cert_b64_decode(const char *b64, unsigned char **out, size_t *len, struct tl
 	if (buf == NULL)
 		return tl_err_set(err, TL_ENOMEM, "out of memory decoding base64");
 	for (const unsigned char *p = (const unsigned char *)b64; *p != '\0'; p++) {
-		int v;
-		if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+		int v = cert_b64_digit(*p);
+		if (v == 64)
 			continue;
 		chars++;
-		if (*p == '=') {
+		if (v == 65) {
 			pad++;
 			continue;
 		}
-		if (pad > 0 || (v = cert_b64_value(*p)) < 0) {
+		if (pad > 0 || v == 0xff) {
 			free(buf);
 			return tl_err_set(err, TL_EPARSE, "not base64");
 		}

@@ -91,6 +91,7 @@ void pub_mdq_withdraw(struct store_txn *txn, const unsigned char sha1[UTIL_SHA1_
 #include "tillit/buf.h"
 #include "tillit/log.h"
 #include "tillit/md.h"
+#include "tillit/reg.h"
 #include "tillit/sign.h"
 
 #define PREP_MAGIC "TLPR"
@@ -483,15 +484,12 @@ static int pub_collect(struct tl_ctx *ctx, struct pub_job *job, size_t *cap, str
 		pi->need_sign = pi->need_prepare || pub_mdq_get(&txn, pi->sha1, &doc) != TL_OK ||
 		                doc.valid_until - (int64_t)job->now < ctx->conf.aggregate_validity / 2;
 		if (pi->need_prepare) {
-			unsigned char vkey[UTIL_SHA1_LEN + 4];
-			struct store_val vv;
-			json_t *ver;
-			memcpy(vkey, pi->sha1, UTIL_SHA1_LEN);
-			store_be32(vkey + UTIL_SHA1_LEN, pi->version);
-			ver = store_get(&txn, STORE_DB_VERSIONS, vkey, sizeof(vkey), &vv) == TL_OK
-			          ? json_loadb(vv.data, vv.len, 0, NULL) : NULL;
-			pi->xml = ver ? strdup(json_string_value(json_object_get(ver, "xml")) ?: "") : NULL;
-			json_decref(ver);
+			struct store_val xv;
+			if (reg_version_xml_get(&txn, pi->sha1, pi->version, &xv) == TL_OK &&
+			    (pi->xml = malloc(xv.len + 1)) != NULL) {
+				memcpy(pi->xml, xv.data, xv.len);
+				pi->xml[xv.len] = '\0';
+			}
 			if (pi->xml == NULL) {
 				pi->rc = tl_err_set(&pi->err, TL_ESTORE, "approved version %u is missing",
 				                    pi->version);

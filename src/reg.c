@@ -327,11 +327,11 @@ int reg_entity_submit(struct tl_ctx *ctx, const struct md_schema *schema, const 
 		json_decref(cv);
 	}
 	version = ent ? reg_uint(ent, "latest_version") + 1 : 1;
-	ver = json_pack("{s:i, s:s, s:s, s:s, s:s, s:o, s:s}", "version", (int)version,
+	ver = json_pack("{s:i, s:s, s:s, s:s, s:s, s:o, s:I}", "version", (int)version,
 	                "submitted_at", now, "submitted_by", ctx->actor, "status", "pending", "sha256",
-	                hexdigest, "roles", reg_roles_json(roles), "xml", xml);
+	                hexdigest, "roles", reg_roles_json(roles), "bytes", (json_int_t)len);
 	if (ver == NULL) {
-		rc = tl_err_set(err, TL_EINVAL, "metadata is not valid UTF-8 text");
+		rc = tl_err_set(err, TL_ENOMEM, "out of memory");
 		goto out;
 	}
 	if (ent == NULL) {
@@ -365,6 +365,7 @@ int reg_entity_submit(struct tl_ctx *ctx, const struct md_schema *schema, const 
 	json_object_set_new(ent, "updated", json_string(now));
 	reg_version_key(sha1, version, vkey);
 	reg_save(&txn, STORE_DB_VERSIONS, vkey, sizeof(vkey), ver);
+	store_put(&txn, STORE_DB_VERSION_XML, vkey, sizeof(vkey), xml, len);
 	reg_save(&txn, STORE_DB_ENTITIES, sha1, sizeof(sha1), ent);
 	reg_history(&txn, sha1, ctx->actor, "submit", version, NULL, NULL);
 	details = json_pack("{s:s, s:i, s:s}", "member", org, "version", (int)version, "sha256",
@@ -431,7 +432,6 @@ int reg_entity_list(struct tl_ctx *ctx, const char *state, json_t **out, struct 
 			json_t *e = json_loadb(v.data, v.len, 0, NULL);
 			if (e == NULL)
 				continue;
-			json_object_del(e, "xml");
 			json_array_append_new(arr, reg_entity_public(e, k.data));
 			json_decref(e);
 		}
@@ -474,7 +474,6 @@ int reg_entity_show(struct tl_ctx *ctx, const char *entity_id, json_t **out, str
 		store_abort(&txn);
 		if (e == NULL)
 			return tl_err_set(err, TL_ENOENT, "unknown entity %s", entity_id);
-		json_object_del(e, "xml");
 		*out = reg_entity_public(e, sha1);
 		json_decref(e);
 		return TL_OK;
@@ -487,7 +486,6 @@ int reg_entity_show(struct tl_ctx *ctx, const char *entity_id, json_t **out, str
 		json_t *ver = json_loadb(v.data, v.len, 0, NULL);
 		if (ver == NULL)
 			continue;
-		json_object_del(ver, "xml");
 		json_array_append_new(versions, ver);
 	}
 	store_iter_end(&it);
@@ -538,8 +536,8 @@ int reg_entity_xml(struct tl_ctx *ctx, const char *entity_id, unsigned version, 
                    struct tl_err *err)
 {
 	struct store_txn txn;
-	unsigned char sha1[UTIL_SHA1_LEN], vkey[UTIL_SHA1_LEN + 4];
-	json_t *e, *ver = NULL;
+	unsigned char sha1[UTIL_SHA1_LEN];
+	json_t *e;
 	int rc;
 
 	*xml = NULL;
@@ -565,14 +563,29 @@ int reg_entity_xml(struct tl_ctx *ctx, const char *entity_id, unsigned version, 
 	if (version == 0)
 		version = reg_uint(e, "latest_version");
 	json_decref(e);
-	reg_version_key(sha1, version, vkey);
-	ver = reg_load(&txn, STORE_DB_VERSIONS, vkey, sizeof(vkey));
+	{
+		struct store_val xv;
+		if (reg_version_xml_get(&txn, sha1, version, &xv) != TL_OK) {
+			store_abort(&txn);
+			return tl_err_set(err, TL_ENOENT, "entity %s has no version %u", entity_id, version);
+		}
+		*xml = malloc(xv.len + 1);
+		if (*xml != NULL) {
+			memcpy(*xml, xv.data, xv.len);
+			(*xml)[xv.len] = '\0';
+		}
+	}
 	store_abort(&txn);
-	if (ver == NULL)
-		return tl_err_set(err, TL_ENOENT, "entity %s has no version %u", entity_id, version);
-	*xml = strdup(reg_str(ver, "xml"));
-	json_decref(ver);
 	return *xml ? TL_OK : tl_err_set(err, TL_ENOMEM, "out of memory");
+}
+
+int reg_version_xml_get(struct store_txn *txn, const unsigned char sha1[UTIL_SHA1_LEN],
+                        unsigned version, struct store_val *xml)
+{
+	unsigned char vkey[UTIL_SHA1_LEN + 4];
+
+	reg_version_key(sha1, version, vkey);
+	return store_get(txn, STORE_DB_VERSION_XML, vkey, sizeof(vkey), xml);
 }
 
 const char *reg_decision_name(enum reg_decision d)

@@ -22,6 +22,8 @@
 #include "tillit/ctx.h"
 #include "tillit/err.h"
 #include "tillit/md.h"
+#include "tillit/store.h"
+#include "tillit/util.h"
 
 #define REG_ORG_MAX 64
 #define REG_NAME_MAX 256
@@ -56,6 +58,14 @@ int reg_entity_history(struct tl_ctx *ctx, const char *entity_id, json_t **out,
 /* The XML of a version (0 = the approved one, else the latest), new string. */
 int reg_entity_xml(struct tl_ctx *ctx, const char *entity_id, unsigned version, char **xml,
                    struct tl_err *err);
+
+/*
+ * The XML of version (>= 1) of the member entity whose SHA-1(entityID) is
+ * sha1, borrowed from txn (not NUL-terminated).  TL_ENOENT if there is no
+ * such version, or the store error.
+ */
+int reg_version_xml_get(struct store_txn *txn, const unsigned char sha1[UTIL_SHA1_LEN],
+                        unsigned version, struct store_val *xml);
 
 enum reg_decision {
 	REG_APPROVE,   /* pending version -> approved */

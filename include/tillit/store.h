@@ -36,6 +36,7 @@ enum store_db {
 	STORE_DB_IMPORTED,  /* sha1(entityID) -> imported entity JSON (with the XML) */
 	STORE_DB_SOURCES,   /* import source name -> source JSON (last import report) */
 	STORE_DB_IMPORTED_XML, /* sha1(entityID) -> the imported entity's XML document */
+	STORE_DB_VERSION_XML,  /* sha1 || be32 version -> that version's XML document */
 	STORE_DB__COUNT
 };
 
