@@ -9,7 +9,8 @@
 static const char *const store_db_names[STORE_DB__COUNT] = {
 	"meta", "members", "entities", "versions", "history",
 	"audit", "prepared", "mdq", "imported", "sources", "imported_xml",
-	"version_xml",
+	"version_xml", "attest", "attest_idx", "evidence", "reports",
+	"names",
 };
 
 static int store_lmdb_err(struct tl_err *err, int mrc, const char *what, const char *path)

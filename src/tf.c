@@ -115,6 +115,18 @@ static int tf_period_parse(const char *s, struct tf_period *p)
 	return any && (p->years || p->months || p->days) ? 0 : -1;
 }
 
+void tf_period_format(const struct tf_period *p, char *out, size_t n)
+{
+	size_t off = (size_t)snprintf(out, n, "P");
+
+	if (p->years && off < n)
+		off += (size_t)snprintf(out + off, n - off, "%dY", p->years);
+	if (p->months && off < n)
+		off += (size_t)snprintf(out + off, n - off, "%dM", p->months);
+	if ((p->days || off == 1) && off < n)
+		snprintf(out + off, n - off, "%dD", p->days);
+}
+
 time_t tf_period_add(time_t t, const struct tf_period *p)
 {
 	struct tm tm;

@@ -30,20 +30,7 @@
 #include "tillit/store.h"
 #include "tillit/util.h"
 
-#define MAX_FLAGS 16
-
-struct cli {
-	const char *dir;
-	int json;
-	int argc;          /* positional arguments after the noun */
-	char **argv;
-	const char *flag_name[MAX_FLAGS];
-	const char *flag_val[MAX_FLAGS];
-	int nflags;
-	struct tl_ctx ctx;
-	int ctx_open;
-	struct md_schema *schema;
-};
+#include "ctl.h"
 
 static const char usage_text[] =
 	"usage: tillitctl [-d DIR] [--json] COMMAND ...\n"
@@ -56,11 +43,17 @@ static const char usage_text[] =
 	"  entity xml ENTITYID [--version N]\n"
 	"  publish\n"
 	"  import FILE --trust CERT.pem --source NAME [--allow-expired] [--allow-sha1]\n"
+	"  framework list | framework show ID | framework checks | framework check FILE...\n"
+	"  evaluate ENTITYID... [--version N] [--framework ID]\n"
+	"  evaluate --all [--framework ID] [--summary] [--source NAME] [--force]\n"
+	"  attest ENTITYID FRAMEWORK/REQUIREMENT --evidence FILE [--expires DATE]\n"
+	"  attestation list [--due 30d] [--state STATE] [--entity ENTITYID]\n"
+	"  attestation show|approve|withdraw|evidence ID | attestation reject ID --reason TEXT\n"
 	"  audit list [--subject S] | audit verify\n"
 	"  config keys\n"
 	"DIR defaults to $TILLIT_DATA.\n";
 
-static int usage_error(const char *fmt, const char *arg)
+int ctl_usage(const char *fmt, const char *arg)
 {
 	fprintf(stderr, "tillitctl: ");
 	fprintf(stderr, fmt, arg);
@@ -68,7 +61,7 @@ static int usage_error(const char *fmt, const char *arg)
 	return 2;
 }
 
-static int fail(const struct tl_err *err)
+int ctl_fail(const struct tl_err *err)
 {
 	fprintf(stderr, "tillitctl: %s\n", err->msg[0] ? err->msg : tl_strerror(err->code));
 	return tl_exit_status(err->code);
@@ -78,6 +71,7 @@ static int fail(const struct tl_err *err)
 static const char *const known_flags[] = {
 	"name=", "base-url=", "registration-authority=", "contact=", "state=", "reason=",
 	"override", "trust=", "source=", "allow-expired", "allow-sha1", "subject=", "version=",
+	"all", "summary", "framework=", "force", "evidence=", "expires=", "due=", "entity=", "output=",
 	"json", NULL,
 };
 
@@ -109,7 +103,7 @@ static int cli_parse_flags(struct cli *c, int argc, char **argv)
 				break;
 			}
 			if (c->nflags == MAX_FLAGS)
-				return usage_error("too many options%s", "");
+				return ctl_usage("too many options%s", "");
 			c->flag_name[c->nflags] = known_flags[k];
 			if (takes) {
 				if (eq != NULL)
@@ -117,24 +111,24 @@ static int cli_parse_flags(struct cli *c, int argc, char **argv)
 				else if (i + 1 < argc)
 					c->flag_val[c->nflags] = argv[++i];
 				else
-					return usage_error("option %s needs a value", a);
+					return ctl_usage("option %s needs a value", a);
 			} else {
 				if (eq != NULL)
-					return usage_error("option %s takes no value", a);
+					return ctl_usage("option %s takes no value", a);
 				c->flag_val[c->nflags] = "1";
 			}
 			c->nflags++;
 			break;
 		}
 		if (!found)
-			return usage_error("unknown option %s", a);
+			return ctl_usage("unknown option %s", a);
 	}
 	c->argc = npos;
 	c->argv = pos;
 	return 0;
 }
 
-static const char *flag(const struct cli *c, const char *name)
+const char *ctl_flag(const struct cli *c, const char *name)
 {
 	size_t n = strlen(name);
 
@@ -145,7 +139,7 @@ static const char *flag(const struct cli *c, const char *name)
 	return NULL;
 }
 
-static int cli_open(struct cli *c, struct tl_err *err)
+int ctl_open(struct cli *c, struct tl_err *err)
 {
 	int rc;
 
@@ -160,14 +154,14 @@ static int cli_open(struct cli *c, struct tl_err *err)
 	return TL_OK;
 }
 
-static int cli_schema(struct cli *c, struct tl_err *err)
+int ctl_schema(struct cli *c, struct tl_err *err)
 {
 	if (c->schema != NULL)
 		return TL_OK;
 	return md_schema_load(&c->schema, err);
 }
 
-static void print_json(json_t *j)
+void ctl_print_json(json_t *j)
 {
 	char *s = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENCODE_ANY);
 
@@ -177,7 +171,7 @@ static void print_json(json_t *j)
 	}
 }
 
-static const char *js(json_t *o, const char *k)
+const char *ctl_js(json_t *o, const char *k)
 {
 	json_t *v = json_object_get(o, k);
 	return json_is_string(v) ? json_string_value(v) : "-";
@@ -201,12 +195,12 @@ static void roles_text(json_t *roles, char *out, size_t n)
 static void print_entity_line(json_t *e)
 {
 	char roles[32];
-	const char *owner = json_object_get(e, "member") ? js(e, "member") : js(e, "source");
+	const char *owner = json_object_get(e, "member") ? ctl_js(e, "member") : ctl_js(e, "source");
 
 	roles_text(json_object_get(e, "roles"), roles, sizeof(roles));
-	printf("%-10s%s %-8s %-20s %s\n", js(e, "state"),
+	printf("%-10s%s %-8s %-20s %s\n", ctl_js(e, "state"),
 	       json_is_true(json_object_get(e, "pending_change")) ? "+" : " ", roles, owner,
-	       js(e, "entity_id"));
+	       ctl_js(e, "entity_id"));
 }
 
 /* ---- commands ------------------------------------------------------- */
@@ -216,8 +210,8 @@ static int cmd_init(struct cli *c)
 	struct conf conf;
 	struct tl_err err = { 0 };
 	char path[CTX_PATH_MAX], cert[CTX_PATH_MAX];
-	const char *name = flag(c, "name"), *base = flag(c, "base-url");
-	const char *ra = flag(c, "registration-authority");
+	const char *name = ctl_flag(c, "name"), *base = ctl_flag(c, "base-url");
+	const char *ra = ctl_flag(c, "registration-authority");
 	static const struct { const char *file; int hub; const char *cn; } keys[] = {
 		{ "metadata-signing", 0, "metadata signing" },
 		{ "hub-signing", 1, "hub signing" },
@@ -227,36 +221,36 @@ static int cmd_init(struct cli *c)
 	int rc;
 
 	if (name == NULL || base == NULL || c->argc != 0)
-		return usage_error("usage: tillitctl -d DIR init --name NAME --base-url URL%s", "");
+		return ctl_usage("usage: tillitctl -d DIR init --name NAME --base-url URL%s", "");
 	conf_defaults(&conf);
 	if ((rc = conf_set(&conf, "name", name, &err)) != TL_OK ||
 	    (rc = conf_set(&conf, "base_url", base, &err)) != TL_OK ||
 	    (ra != NULL && (rc = conf_set(&conf, "registration_authority", ra, &err)) != TL_OK)) {
 		err.code = TL_EINVAL;
-		return fail(&err);
+		return ctl_fail(&err);
 	}
 	if (strncmp(base, "http", 4) != 0) {
 		tl_err_set(&err, TL_EINVAL, "--base-url must be an http(s) URL");
-		return fail(&err);
+		return ctl_fail(&err);
 	}
 	snprintf(path, sizeof(path), "%s/tillit.conf", c->dir);
 	if (stat(path, &sb) == 0) {
 		/* Not a rejected input but a refusal to overwrite: plain failure. */
 		tl_err_set(&err, TL_EEXIST, "%s is already a Tillit data directory", c->dir);
-		fail(&err);
+		ctl_fail(&err);
 		return 1;
 	}
 	if ((rc = util_mkdirs(c->dir, 0700, &err)) != TL_OK)
-		return fail(&err);
+		return ctl_fail(&err);
 	snprintf(path, sizeof(path), "%s/keys", c->dir);
 	if ((rc = util_mkdirs(path, 0700, &err)) != TL_OK)
-		return fail(&err);
+		return ctl_fail(&err);
 	snprintf(path, sizeof(path), "%s/db", c->dir);
 	if ((rc = util_mkdirs(path, 0700, &err)) != TL_OK)
-		return fail(&err);
+		return ctl_fail(&err);
 	snprintf(path, sizeof(path), "%s/published", c->dir);
 	if ((rc = util_mkdirs(path, 0755, &err)) != TL_OK)
-		return fail(&err);
+		return ctl_fail(&err);
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		char cn[CONF_STR_MAX + 64];
 		snprintf(path, sizeof(path), "%s/keys/%s.key", c->dir, keys[i].file);
@@ -266,13 +260,13 @@ static int cmd_init(struct cli *c)
 		rc = keys_generate(path, cert, (int)(keys[i].hub ? conf.hub_key_bits : conf.metadata_key_bits),
 		                   cn, 3650, &err);
 		if (rc != TL_OK)
-			return fail(&err);
+			return ctl_fail(&err);
 	}
 	snprintf(path, sizeof(path), "%s/tillit.conf", c->dir);
 	if ((rc = conf_write(&conf, path, &err)) != TL_OK)
-		return fail(&err);
-	if ((rc = cli_open(c, &err)) != TL_OK)
-		return fail(&err);
+		return ctl_fail(&err);
+	if ((rc = ctl_open(c, &err)) != TL_OK)
+		return ctl_fail(&err);
 	{
 		struct store_txn txn;
 		json_t *d = json_pack("{s:s, s:s}", "name", conf.name, "base_url", conf.base_url);
@@ -283,12 +277,12 @@ static int cmd_init(struct cli *c)
 		}
 		json_decref(d);
 		if (rc != TL_OK)
-			return fail(&err);
+			return ctl_fail(&err);
 	}
 	if (c->json) {
 		json_t *o = json_pack("{s:s, s:s, s:s}", "data_dir", c->dir, "name", conf.name,
 		                      "base_url", conf.base_url);
-		print_json(o);
+		ctl_print_json(o);
 		json_decref(o);
 	} else {
 		printf("initialised %s for federation \"%s\" at %s\n", c->dir, conf.name, conf.base_url);
@@ -303,44 +297,44 @@ static int cmd_member(struct cli *c)
 	const char *verb = c->argc > 0 ? c->argv[0] : "";
 	int rc;
 
-	if ((rc = cli_open(c, &err)) != TL_OK)
-		return fail(&err);
+	if ((rc = ctl_open(c, &err)) != TL_OK)
+		return ctl_fail(&err);
 	if (strcmp(verb, "add") == 0) {
-		if (c->argc != 2 || flag(c, "name") == NULL)
-			return usage_error("usage: member add ORG --name NAME [--contact EMAIL]%s", "");
-		rc = reg_member_add(&c->ctx, c->argv[1], flag(c, "name"), flag(c, "contact"), &out, &err);
+		if (c->argc != 2 || ctl_flag(c, "name") == NULL)
+			return ctl_usage("usage: member add ORG --name NAME [--contact EMAIL]%s", "");
+		rc = reg_member_add(&c->ctx, c->argv[1], ctl_flag(c, "name"), ctl_flag(c, "contact"), &out, &err);
 		if (rc == TL_OK && !c->json)
 			printf("member %s added\n", c->argv[1]);
 	} else if (strcmp(verb, "list") == 0) {
 		size_t i;
 		json_t *m;
 		if (c->argc != 1)
-			return usage_error("usage: member list%s", "");
+			return ctl_usage("usage: member list%s", "");
 		rc = reg_member_list(&c->ctx, &out, &err);
 		if (rc == TL_OK && !c->json)
 			json_array_foreach(out, i, m)
-				printf("%-20s %s\n", js(m, "org"), js(m, "name"));
+				printf("%-20s %s\n", ctl_js(m, "org"), ctl_js(m, "name"));
 	} else if (strcmp(verb, "show") == 0) {
 		size_t i;
 		json_t *e;
 		if (c->argc != 2)
-			return usage_error("usage: member show ORG%s", "");
+			return ctl_usage("usage: member show ORG%s", "");
 		rc = reg_member_show(&c->ctx, c->argv[1], &out, &err);
 		if (rc == TL_OK && !c->json) {
-			printf("member:  %s\nname:    %s\ncontact: %s\ncreated: %s\nentities:\n", js(out, "org"),
-			       js(out, "name"), js(out, "contact"), js(out, "created"));
+			printf("member:  %s\nname:    %s\ncontact: %s\ncreated: %s\nentities:\n", ctl_js(out, "org"),
+			       ctl_js(out, "name"), ctl_js(out, "contact"), ctl_js(out, "created"));
 			json_array_foreach(json_object_get(out, "entities"), i, e) {
 				printf("  ");
 				print_entity_line(e);
 			}
 		}
 	} else {
-		return usage_error("unknown member command '%s'", verb);
+		return ctl_usage("unknown member command '%s'", verb);
 	}
 	if (rc != TL_OK)
-		return fail(&err);
+		return ctl_fail(&err);
 	if (c->json)
-		print_json(out);
+		ctl_print_json(out);
 	json_decref(out);
 	return 0;
 }
@@ -352,13 +346,13 @@ static void print_entity(json_t *e)
 	json_t *v;
 
 	roles_text(json_object_get(e, "roles"), roles, sizeof(roles));
-	printf("entity_id:       %s\n", js(e, "entity_id"));
+	printf("entity_id:       %s\n", ctl_js(e, "entity_id"));
 	if (json_object_get(e, "member"))
-		printf("member:          %s\n", js(e, "member"));
+		printf("member:          %s\n", ctl_js(e, "member"));
 	if (json_object_get(e, "source"))
-		printf("source:          %s\n", js(e, "source"));
-	printf("state:           %s\nroles:           %s\nsha1:            %s\n", js(e, "state"), roles,
-	       js(e, "sha1"));
+		printf("source:          %s\n", ctl_js(e, "source"));
+	printf("state:           %s\nroles:           %s\nsha1:            %s\n", ctl_js(e, "state"), roles,
+	       ctl_js(e, "sha1"));
 	if (json_object_get(e, "approved_version"))
 		printf("approved:        version %lld\n",
 		       (long long)json_integer_value(json_object_get(e, "approved_version")));
@@ -366,27 +360,27 @@ static void print_entity(json_t *e)
 		printf("pending:         version %lld\n",
 		       (long long)json_integer_value(json_object_get(e, "pending_version")));
 	if (json_object_get(e, "first_approved"))
-		printf("first approved:  %s\n", js(e, "first_approved"));
+		printf("first approved:  %s\n", ctl_js(e, "first_approved"));
 	if (json_object_get(e, "published_mdq"))
 		printf("served by MDQ:   %s\n",
 		       json_is_true(json_object_get(e, "published_mdq")) ? "yes" : "no");
 	if (json_object_get(e, "reason"))
-		printf("reason:          %s\n", js(e, "reason"));
+		printf("reason:          %s\n", ctl_js(e, "reason"));
 	json_array_foreach(json_object_get(e, "versions"), i, v)
 		printf("  version %lld: %-10s submitted %s by %s\n",
-		       (long long)json_integer_value(json_object_get(v, "version")), js(v, "status"),
-		       js(v, "submitted_at"), js(v, "submitted_by"));
+		       (long long)json_integer_value(json_object_get(v, "version")), ctl_js(v, "status"),
+		       ctl_js(v, "submitted_at"), ctl_js(v, "submitted_by"));
 }
 
 static int entity_decide(struct cli *c, enum reg_decision d, json_t **out, struct tl_err *err)
 {
-	const char *reason = flag(c, "reason");
+	const char *reason = ctl_flag(c, "reason");
 	json_t *override = NULL;
 	int rc;
 
 	if (c->argc != 2)
 		return tl_err_set(err, TL_EUSAGE, "usage: entity %s ENTITYID", reg_decision_name(d));
-	if (flag(c, "override") != NULL) {
+	if (ctl_flag(c, "override") != NULL) {
 		if (d != REG_APPROVE || reason == NULL)
 			return tl_err_set(err, TL_EUSAGE, "--override is for approve and needs --reason TEXT");
 		override = json_pack("{s:b, s:s}", "override", 1, "reason", reason);
@@ -407,17 +401,17 @@ static int cmd_entity(struct cli *c)
 	};
 	int rc;
 
-	if ((rc = cli_open(c, &err)) != TL_OK)
-		return fail(&err);
+	if ((rc = ctl_open(c, &err)) != TL_OK)
+		return ctl_fail(&err);
 	if (strcmp(verb, "submit") == 0) {
 		/* several files may be given: each is its own transaction */
 		json_t *all = json_array();
 		int worst = 0;
 		if (c->argc < 3)
-			return usage_error("usage: entity submit ORG FILE [FILE...]%s", "");
-		rc = cli_schema(c, &err);
+			return ctl_usage("usage: entity submit ORG FILE [FILE...]%s", "");
+		rc = ctl_schema(c, &err);
 		if (rc != TL_OK)
-			return fail(&err);
+			return ctl_fail(&err);
 		for (int f = 2; f < c->argc; f++) {
 			char *xml = NULL;
 			size_t len = 0;
@@ -430,34 +424,34 @@ static int cmd_entity(struct cli *c)
 				int st;
 				if (strcmp(c->argv[f], "-") != 0 && rc != TL_ENOENT && rc != TL_EEXIST)
 					tl_err_prefix(&err, "%s", c->argv[f]);
-				st = fail(&err);
+				st = ctl_fail(&err);
 				if (st > worst)
 					worst = st;
 				continue;
 			}
 			if (!c->json)
-				printf("%s: version %lld %s (%s)\n", js(one, "entity_id"),
+				printf("%s: version %lld %s (%s)\n", ctl_js(one, "entity_id"),
 				       (long long)json_integer_value(json_object_get(one, "version")),
 				       json_is_true(json_object_get(one, "unchanged")) ? "unchanged" : "submitted",
-				       js(one, "state"));
+				       ctl_js(one, "state"));
 			json_array_append_new(all, one);
 		}
 		if (c->json && json_array_size(all) > 0)
-			print_json(c->argc == 3 ? json_array_get(all, 0) : all);
+			ctl_print_json(c->argc == 3 ? json_array_get(all, 0) : all);
 		json_decref(all);
 		return worst;
 	} else if (strcmp(verb, "list") == 0) {
 		size_t i;
 		json_t *e;
 		if (c->argc != 1)
-			return usage_error("usage: entity list [--state STATE]%s", "");
-		rc = reg_entity_list(&c->ctx, flag(c, "state"), &out, &err);
+			return ctl_usage("usage: entity list [--state STATE]%s", "");
+		rc = reg_entity_list(&c->ctx, ctl_flag(c, "state"), &out, &err);
 		if (rc == TL_OK && !c->json)
 			json_array_foreach(out, i, e)
 				print_entity_line(e);
 	} else if (strcmp(verb, "show") == 0) {
 		if (c->argc != 2)
-			return usage_error("usage: entity show ENTITYID%s", "");
+			return ctl_usage("usage: entity show ENTITYID%s", "");
 		rc = reg_entity_show(&c->ctx, c->argv[1], &out, &err);
 		if (rc == TL_OK && !c->json)
 			print_entity(out);
@@ -465,68 +459,68 @@ static int cmd_entity(struct cli *c)
 		size_t i;
 		json_t *ev;
 		if (c->argc != 2)
-			return usage_error("usage: entity history ENTITYID%s", "");
+			return ctl_usage("usage: entity history ENTITYID%s", "");
 		rc = reg_entity_history(&c->ctx, c->argv[1], &out, &err);
 		if (rc == TL_OK && !c->json)
 			json_array_foreach(out, i, ev) {
-				printf("%s  %-9s version %lld by %s", js(ev, "time"), js(ev, "action"),
+				printf("%s  %-9s version %lld by %s", ctl_js(ev, "time"), ctl_js(ev, "action"),
 				       (long long)json_integer_value(json_object_get(ev, "version")),
-				       js(ev, "actor"));
+				       ctl_js(ev, "actor"));
 				if (json_object_get(ev, "reason"))
-					printf(": %s", js(ev, "reason"));
+					printf(": %s", ctl_js(ev, "reason"));
 				printf("\n");
 			}
 	} else if (strcmp(verb, "xml") == 0) {
 		char *xml = NULL;
-		const char *v = flag(c, "version");
+		const char *v = ctl_flag(c, "version");
 		if (c->argc != 2)
-			return usage_error("usage: entity xml ENTITYID [--version N]%s", "");
+			return ctl_usage("usage: entity xml ENTITYID [--version N]%s", "");
 		rc = reg_entity_xml(&c->ctx, c->argv[1], v ? (unsigned)strtoul(v, NULL, 10) : 0, &xml, &err);
 		if (rc == TL_OK)
 			fputs(xml, stdout);
 		free(xml);
-		return rc == TL_OK ? 0 : fail(&err);
+		return rc == TL_OK ? 0 : ctl_fail(&err);
 	} else {
 		size_t i;
 		for (i = 0; i < sizeof(decisions) / sizeof(decisions[0]); i++)
 			if (strcmp(verb, decisions[i].verb) == 0)
 				break;
 		if (i == sizeof(decisions) / sizeof(decisions[0]))
-			return usage_error("unknown entity command '%s'", verb);
-		if (c->argc > 2 && flag(c, "override") == NULL) {
+			return ctl_usage("unknown entity command '%s'", verb);
+		if (c->argc > 2 && ctl_flag(c, "override") == NULL) {
 			/* several entities: one decision each, one line per failure */
 			int worst = 0;
 			json_t *all = json_array();
 			for (int k = 1; k < c->argc; k++) {
 				json_t *one = NULL;
-				rc = reg_entity_decide(&c->ctx, c->argv[k], decisions[i].d, flag(c, "reason"),
+				rc = reg_entity_decide(&c->ctx, c->argv[k], decisions[i].d, ctl_flag(c, "reason"),
 				                       NULL, &one, &err);
 				if (rc == TL_EUSAGE)
-					return usage_error("%s", err.msg);
+					return ctl_usage("%s", err.msg);
 				if (rc != TL_OK) {
-					int st = fail(&err);
+					int st = ctl_fail(&err);
 					worst = st > worst ? st : worst;
 					continue;
 				}
 				if (!c->json)
-					printf("%s: %s\n", js(one, "entity_id"), js(one, "state"));
+					printf("%s: %s\n", ctl_js(one, "entity_id"), ctl_js(one, "state"));
 				json_array_append_new(all, one);
 			}
 			if (c->json)
-				print_json(all);
+				ctl_print_json(all);
 			json_decref(all);
 			return worst;
 		}
 		rc = entity_decide(c, decisions[i].d, &out, &err);
 		if (rc == TL_EUSAGE)
-			return usage_error("%s", err.msg);
+			return ctl_usage("%s", err.msg);
 		if (rc == TL_OK && !c->json)
-			printf("%s: %s\n", js(out, "entity_id"), js(out, "state"));
+			printf("%s: %s\n", ctl_js(out, "entity_id"), ctl_js(out, "state"));
 	}
 	if (rc != TL_OK)
-		return fail(&err);
+		return ctl_fail(&err);
 	if (c->json)
-		print_json(out);
+		ctl_print_json(out);
 	json_decref(out);
 	return 0;
 }
@@ -538,9 +532,9 @@ static int cmd_publish(struct cli *c)
 	int rc;
 
 	if (c->argc != 0)
-		return usage_error("usage: publish%s", "");
-	if ((rc = cli_open(c, &err)) != TL_OK || (rc = pub_publish(&c->ctx, &rep, &err)) != TL_OK)
-		return fail(&err);
+		return ctl_usage("usage: publish%s", "");
+	if ((rc = ctl_open(c, &err)) != TL_OK || (rc = pub_publish(&c->ctx, &rep, &err)) != TL_OK)
+		return ctl_fail(&err);
 	if (c->json) {
 		json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:s, s:s, s:f, s:f, s:f, s:f, s:i}",
 		                      "entities", (json_int_t)rep.entities, "prepared",
@@ -550,7 +544,7 @@ static int cmd_publish(struct cli *c)
 		                      "prepare_seconds", rep.prepare_seconds, "sign_seconds",
 		                      rep.sign_seconds, "aggregate_seconds", rep.aggregate_seconds,
 		                      "threads", (int)rep.threads);
-		print_json(o);
+		ctl_print_json(o);
 		json_decref(o);
 	} else {
 		printf("published %zu entities (%zu bytes, valid until %s); %zu prepared, %zu MDQ documents signed, %zu withdrawn, in %.3f s\n",
@@ -568,22 +562,22 @@ static int cmd_import(struct cli *c)
 	size_t i;
 	int rc;
 
-	o.source = flag(c, "source");
-	o.trust_path = flag(c, "trust");
-	o.allow_expired = flag(c, "allow-expired") != NULL;
-	o.allow_sha1 = flag(c, "allow-sha1") != NULL;
+	o.source = ctl_flag(c, "source");
+	o.trust_path = ctl_flag(c, "trust");
+	o.allow_expired = ctl_flag(c, "allow-expired") != NULL;
+	o.allow_sha1 = ctl_flag(c, "allow-sha1") != NULL;
 	if (c->argc != 1 || o.source == NULL || o.trust_path == NULL)
-		return usage_error("usage: import FILE --trust CERT.pem --source NAME [--allow-expired]%s", "");
-	if ((rc = cli_open(c, &err)) != TL_OK || (rc = cli_schema(c, &err)) != TL_OK)
-		return fail(&err);
+		return ctl_usage("usage: import FILE --trust CERT.pem --source NAME [--allow-expired]%s", "");
+	if ((rc = ctl_open(c, &err)) != TL_OK || (rc = ctl_schema(c, &err)) != TL_OK)
+		return ctl_fail(&err);
 	rc = imp_import(&c->ctx, c->schema, c->argv[0], &o, &rep, &err);
 	if (rc != TL_OK) {
 		if (rc != TL_EIO && rc != TL_ENOENT && rc != TL_ECRYPTO)
 			tl_err_prefix(&err, "%s refused", c->argv[0]);
-		return fail(&err);
+		return ctl_fail(&err);
 	}
 	if (c->json) {
-		print_json(rep);
+		ctl_print_json(rep);
 	} else {
 		printf("imported %s from source %s: %lld accepted, %lld unchanged, %lld rejected, %lld no longer present%s%s\n",
 		       c->argv[0], o.source, (long long)json_integer_value(json_object_get(rep, "accepted")),
@@ -593,8 +587,8 @@ static int cmd_import(struct cli *c)
 		       json_is_true(json_object_get(rep, "used_sha1")) ? " (SHA-1 signature accepted by --allow-sha1)" : "",
 		       json_is_true(json_object_get(rep, "allow_expired_used")) ? " (expired, accepted by --allow-expired)" : "");
 		json_array_foreach(json_object_get(rep, "rejected_entities"), i, e)
-			printf("rejected %s (line %lld): %s\n", js(e, "entity_id"),
-			       (long long)json_integer_value(json_object_get(e, "line")), js(e, "reason"));
+			printf("rejected %s (line %lld): %s\n", ctl_js(e, "entity_id"),
+			       (long long)json_integer_value(json_object_get(e, "line")), ctl_js(e, "reason"));
 	}
 	json_decref(rep);
 	return 0;
@@ -607,24 +601,24 @@ static int cmd_audit(struct cli *c)
 	const char *verb = c->argc > 0 ? c->argv[0] : "";
 	int rc;
 
-	if ((rc = cli_open(c, &err)) != TL_OK)
-		return fail(&err);
+	if ((rc = ctl_open(c, &err)) != TL_OK)
+		return ctl_fail(&err);
 	if (strcmp(verb, "list") == 0 && c->argc == 1) {
 		json_t *out = NULL, *r;
 		size_t i;
 		if ((rc = store_txn_begin(c->ctx.store, &txn, 1, &err)) != TL_OK)
-			return fail(&err);
-		rc = audit_list(&txn, flag(c, "subject"), &out, &err);
+			return ctl_fail(&err);
+		rc = audit_list(&txn, ctl_flag(c, "subject"), &out, &err);
 		store_abort(&txn);
 		if (rc != TL_OK)
-			return fail(&err);
+			return ctl_fail(&err);
 		if (c->json) {
-			print_json(out);
+			ctl_print_json(out);
 		} else {
 			json_array_foreach(out, i, r)
 				printf("%6lld %s %-20s %-18s %s\n",
-				       (long long)json_integer_value(json_object_get(r, "seq")), js(r, "time"),
-				       js(r, "actor"), js(r, "action"), js(r, "subject"));
+				       (long long)json_integer_value(json_object_get(r, "seq")), ctl_js(r, "time"),
+				       ctl_js(r, "actor"), ctl_js(r, "action"), ctl_js(r, "subject"));
 		}
 		json_decref(out);
 		return 0;
@@ -632,14 +626,14 @@ static int cmd_audit(struct cli *c)
 	if (strcmp(verb, "verify") == 0 && c->argc == 1) {
 		struct audit_verdict v;
 		if ((rc = store_txn_begin(c->ctx.store, &txn, 1, &err)) != TL_OK)
-			return fail(&err);
+			return ctl_fail(&err);
 		rc = audit_verify(&txn, &v, &err);
 		store_abort(&txn);
 		if (c->json) {
 			json_t *o = json_pack("{s:b, s:I, s:I, s:s}", "intact", rc == TL_OK, "records",
 			                      (json_int_t)v.records, "bad_seq", (json_int_t)v.bad_seq,
 			                      "problem", v.problem);
-			print_json(o);
+			ctl_print_json(o);
 			json_decref(o);
 		}
 		if (rc != TL_OK) {
@@ -650,7 +644,7 @@ static int cmd_audit(struct cli *c)
 			printf("audit log intact: %llu records\n", (unsigned long long)v.records);
 		return 0;
 	}
-	return usage_error("usage: audit list | audit verify%s", "");
+	return ctl_usage("usage: audit list | audit verify%s", "");
 }
 
 int main(int argc, char **argv)
@@ -687,6 +681,16 @@ int main(int argc, char **argv)
 		conf_print_table(stdout);
 		return 0;
 	}
+	if (strcmp(noun, "framework") == 0 && optind < argc &&
+	    (strcmp(argv[optind], "checks") == 0 || strcmp(argv[optind], "check") == 0)) {
+		/* these read no data directory */
+		if ((rc = cli_parse_flags(&c, argc - optind, argv + optind)) != 0)
+			return rc;
+		xmlInitParser();
+		rc = cmd_framework(&c);
+		xmlCleanupParser();
+		return rc;
+	}
 	if (c.dir == NULL || *c.dir == '\0') {
 		fprintf(stderr, "tillitctl: no data directory: use -d DIR or set TILLIT_DATA\n");
 		return 2;
@@ -707,9 +711,18 @@ int main(int argc, char **argv)
 		rc = cmd_import(&c);
 	else if (strcmp(noun, "audit") == 0)
 		rc = cmd_audit(&c);
+	else if (strcmp(noun, "framework") == 0)
+		rc = cmd_framework(&c);
+	else if (strcmp(noun, "evaluate") == 0)
+		rc = cmd_evaluate(&c);
+	else if (strcmp(noun, "attest") == 0)
+		rc = cmd_attest(&c);
+	else if (strcmp(noun, "attestation") == 0)
+		rc = cmd_attestation(&c);
 	else
-		rc = usage_error("unknown command '%s'", noun);
+		rc = ctl_usage("unknown command '%s'", noun);
 	md_schema_free(c.schema);
+	tf_set_free(c.frameworks);
 	if (c.ctx_open)
 		ctx_close(&c.ctx);
 	xmlCleanupParser();

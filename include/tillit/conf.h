@@ -39,6 +39,10 @@ struct conf {
 	unsigned long long max_import_size;        /* one imported aggregate */
 	long long max_import_entities;
 	long long max_xml_depth;
+	/* trust frameworks */
+	char frameworks_dir[CONF_STR_MAX];         /* empty: the shipped frameworks */
+	unsigned long long max_evidence_size;      /* one attestation's evidence */
+	long long recheck_interval;                /* seconds between tillitd's re-evaluations */
 	/* keys and signing */
 	long long metadata_key_bits;
 	long long hub_key_bits;

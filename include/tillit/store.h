@@ -37,6 +37,11 @@ enum store_db {
 	STORE_DB_SOURCES,   /* import source name -> source JSON (last import report) */
 	STORE_DB_IMPORTED_XML, /* sha1(entityID) -> the imported entity's XML document */
 	STORE_DB_VERSION_XML,  /* sha1 || be32 version -> that version's XML document */
+	STORE_DB_ATTEST,       /* be64 id -> attestation JSON (att.h) */
+	STORE_DB_ATTEST_IDX,   /* sha1(entityID) || be64 id -> "" : an entity's attestations */
+	STORE_DB_EVIDENCE,     /* be64 id -> the attestation's evidence bytes */
+	STORE_DB_REPORTS,      /* sha1 || be32 version -> evaluation summary JSON (trust.h) */
+	STORE_DB_NAMES,        /* sha1 -> "lang\tdisplay name\n"... of an approved IdP (trust.h) */
 	STORE_DB__COUNT
 };
 

@@ -238,6 +238,9 @@ int tf_owns(const struct tf_set *s, const char *attribute, const char *value);
 /* Full name of a publish attribute alias ("assurance-certification"), or NULL. */
 const char *tf_attribute_alias(const char *name);
 
+/* "P1Y6M", "P90D" for a period. */
+void tf_period_format(const struct tf_period *p, char *out, size_t n);
+
 /* Add a period to a time (calendar months and years). */
 time_t tf_period_add(time_t t, const struct tf_period *p);
 

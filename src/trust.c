@@ -1,0 +1,799 @@
+/* trust.c - evaluation of the registry's entities, stored summaries, certification. */
+#include "tillit/trust.h"
+
+#include <glib.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tillit/att.h"
+#include "tillit/buf.h"
+#include "tillit/log.h"
+#include "tillit/mdm.h"
+#include "tillit/reg.h"
+
+#define TRUST_THREADS_MAX 64
+#define TRUST_BATCH 2048
+
+/* ---- where the frameworks are ------------------------------------------ */
+
+static int trust_is_dir(const char *p)
+{
+	struct stat sb;
+
+	return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+void trust_frameworks_dir(const struct tl_ctx *ctx, char *out, size_t n)
+{
+	const char *d = ctx->conf.frameworks_dir;
+
+	if (*d == '/')
+		snprintf(out, n, "%s", d);
+	else if (*d != '\0')
+		snprintf(out, n, "%s/%s", ctx->dir, d);
+	else if (trust_is_dir(TL_PKGDATADIR "/trust-frameworks"))
+		snprintf(out, n, "%s", TL_PKGDATADIR "/trust-frameworks");
+	else
+		snprintf(out, n, "%s", TL_SRCDIR "/trust-frameworks");
+}
+
+int trust_load(const struct tl_ctx *ctx, struct tf_set **out, struct tl_err *err)
+{
+	char dir[CTX_PATH_MAX];
+
+	trust_frameworks_dir(ctx, dir, sizeof(dir));
+	return tf_load_dir(dir, out, err);
+}
+
+/* ---- subjects -------------------------------------------------------- */
+
+/* One thing to evaluate: a member entity's version, or an imported entity. */
+struct trust_subj {
+	unsigned char sha1[UTIL_SHA1_LEN];
+	unsigned version;       /* 0 for an imported entity */
+	int imported;
+	int approved;           /* this is the approved version of an approved IdP... of any role */
+	char *entity_id;
+	char *owner;            /* member or source */
+	char *state;
+	char xml_sha[2 * UTIL_SHA256_LEN + 1];
+	unsigned roles;
+	/* results */
+	char *summary;          /* JSON to store (NULL when fresh) */
+	char *names;            /* display names to store, when approved IdP */
+	json_t *report;         /* full report, when asked */
+	json_t *stored;         /* the fresh stored summary, when not recomputed */
+	int rc;
+	struct tl_err err;
+};
+
+static const char *trust_str(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	return s ? s : "";
+}
+
+static void trust_subj_free(struct trust_subj *s)
+{
+	free(s->entity_id);
+	free(s->owner);
+	free(s->state);
+	free(s->summary);
+	free(s->names);
+	json_decref(s->report);
+	json_decref(s->stored);
+	memset(s, 0, sizeof(*s));
+}
+
+static void trust_report_key(const struct trust_subj *s, unsigned char key[UTIL_SHA1_LEN + 4])
+{
+	memcpy(key, s->sha1, UTIL_SHA1_LEN);
+	store_be32(key + UTIL_SHA1_LEN, s->version);
+}
+
+static unsigned trust_roles_of(json_t *roles)
+{
+	unsigned r = 0;
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(roles, i, v) {
+		const char *s = json_string_value(v);
+		if (s == NULL)
+			continue;
+		r |= strcmp(s, "idp") == 0 ? MD_ROLE_IDP : strcmp(s, "sp") == 0 ? MD_ROLE_SP
+		   : strcmp(s, "aa") == 0 ? MD_ROLE_AA : 0;
+	}
+	return r;
+}
+
+/* Fill s for the member entity record e (version 0: its latest). */
+static int trust_subj_member(struct store_txn *txn, const unsigned char sha1[UTIL_SHA1_LEN],
+                             json_t *e, unsigned version, struct trust_subj *s, struct tl_err *err)
+{
+	unsigned char vkey[UTIL_SHA1_LEN + 4];
+	struct store_val v;
+	json_t *ver;
+	unsigned approved = (unsigned)json_integer_value(json_object_get(e, "approved_version"));
+
+	memcpy(s->sha1, sha1, UTIL_SHA1_LEN);
+	s->version = version ? version : (unsigned)json_integer_value(json_object_get(e, "latest_version"));
+	s->entity_id = strdup(trust_str(e, "entity_id"));
+	s->owner = strdup(trust_str(e, "member"));
+	s->state = strdup(trust_str(e, "state"));
+	s->approved = s->version == approved && strcmp(trust_str(e, "state"), "approved") == 0;
+	memcpy(vkey, sha1, UTIL_SHA1_LEN);
+	store_be32(vkey + UTIL_SHA1_LEN, s->version);
+	if (store_get(txn, STORE_DB_VERSIONS, vkey, sizeof(vkey), &v) != TL_OK)
+		return tl_err_set(err, TL_ENOENT, "entity %s has no version %u", s->entity_id, s->version);
+	ver = json_loadb(v.data, v.len, 0, NULL);
+	snprintf(s->xml_sha, sizeof(s->xml_sha), "%s", trust_str(ver, "sha256"));
+	s->roles = trust_roles_of(json_object_get(ver, "roles"));
+	json_decref(ver);
+	return s->entity_id && s->owner && s->state ? TL_OK : tl_err_set(err, TL_ENOMEM, "out of memory");
+}
+
+static int trust_subj_imported(const unsigned char sha1[UTIL_SHA1_LEN], json_t *e,
+                               struct trust_subj *s, struct tl_err *err)
+{
+	memcpy(s->sha1, sha1, UTIL_SHA1_LEN);
+	s->imported = 1;
+	s->entity_id = strdup(trust_str(e, "entity_id"));
+	s->owner = strdup(trust_str(e, "source"));
+	s->state = strdup("imported");
+	snprintf(s->xml_sha, sizeof(s->xml_sha), "%s", trust_str(e, "sha256"));
+	s->roles = trust_roles_of(json_object_get(e, "roles"));
+	return s->entity_id && s->owner && s->state ? TL_OK : tl_err_set(err, TL_ENOMEM, "out of memory");
+}
+
+static int trust_subject(struct store_txn *txn, const char *entity_id, unsigned version,
+                         struct trust_subj *s, struct tl_err *err)
+{
+	unsigned char sha1[UTIL_SHA1_LEN];
+	struct store_val v;
+	json_t *e;
+	int rc;
+
+	util_sha1(entity_id, strlen(entity_id), sha1);
+	if (store_get(txn, STORE_DB_ENTITIES, sha1, sizeof(sha1), &v) == TL_OK) {
+		e = json_loadb(v.data, v.len, 0, NULL);
+		rc = e ? trust_subj_member(txn, sha1, e, version, s, err)
+		       : tl_err_set(err, TL_ESTORE, "the record of %s is unreadable", entity_id);
+		json_decref(e);
+		return rc;
+	}
+	if (store_get(txn, STORE_DB_IMPORTED, sha1, sizeof(sha1), &v) == TL_OK) {
+		if (version != 0)
+			return tl_err_set(err, TL_ENOENT, "%s is imported: it has no versions", entity_id);
+		e = json_loadb(v.data, v.len, 0, NULL);
+		rc = e ? trust_subj_imported(sha1, e, s, err)
+		       : tl_err_set(err, TL_ESTORE, "the record of %s is unreadable", entity_id);
+		json_decref(e);
+		return rc;
+	}
+	return tl_err_set(err, TL_ENOENT, "unknown entity %s", entity_id);
+}
+
+static int trust_xml(struct store_txn *txn, const struct trust_subj *s, struct store_val *xml)
+{
+	if (s->imported)
+		return store_get(txn, STORE_DB_IMPORTED_XML, s->sha1, UTIL_SHA1_LEN, xml);
+	return reg_version_xml_get(txn, s->sha1, s->version, xml);
+}
+
+/* ---- fingerprints ---------------------------------------------------- */
+
+static void trust_day(time_t now, char out[16])
+{
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(out, 16, "%Y-%m-%d", &tm);
+}
+
+/* base = SHA-256(xml sha || framework set || attestations); with the day when time dependent. */
+static void trust_fingerprint(const struct trust_subj *s, const struct tf_set *set,
+                              const unsigned char att[UTIL_SHA256_LEN], int time_dependent,
+                              time_t now, char out[2 * UTIL_SHA256_LEN + 1])
+{
+	unsigned char buf[2 * UTIL_SHA256_LEN + 1 + 2 * UTIL_SHA256_LEN + 16], d[UTIL_SHA256_LEN];
+	size_t n = 0;
+
+	memcpy(buf, s->xml_sha, 2 * UTIL_SHA256_LEN);
+	n += 2 * UTIL_SHA256_LEN;
+	memcpy(buf + n, set->digest, UTIL_SHA256_LEN);
+	n += UTIL_SHA256_LEN;
+	memcpy(buf + n, att, UTIL_SHA256_LEN);
+	n += UTIL_SHA256_LEN;
+	if (time_dependent) {
+		char day[16];
+		trust_day(now, day);
+		memcpy(buf + n, day, 10);
+		n += 10;
+	}
+	util_sha256(buf, n, d);
+	util_hex(d, sizeof(d), out);
+}
+
+/* The stored summary of s if its inputs are unchanged, else NULL. */
+static json_t *trust_fresh(struct store_txn *txn, const struct trust_subj *s,
+                           const struct tf_set *set, time_t now)
+{
+	unsigned char key[UTIL_SHA1_LEN + 4], att[UTIL_SHA256_LEN];
+	char fp[2 * UTIL_SHA256_LEN + 1];
+	struct store_val v;
+	json_t *rec;
+
+	trust_report_key(s, key);
+	if (store_get(txn, STORE_DB_REPORTS, key, sizeof(key), &v) != TL_OK)
+		return NULL;
+	rec = json_loadb(v.data, v.len, 0, NULL);
+	if (rec == NULL)
+		return NULL;
+	att_digest(txn, s->sha1, att);
+	trust_fingerprint(s, set, att, json_is_true(json_object_get(rec, "time_dependent")), now, fp);
+	if (strcmp(trust_str(rec, "fingerprint"), fp) != 0) {
+		json_decref(rec);
+		return NULL;
+	}
+	return rec;
+}
+
+/* ---- display names of approved identity providers --------------------- */
+
+struct trust_names {
+	GHashTable *owner; /* "lang\tname" -> entityID, or "" when several own it */
+};
+
+static void trust_names_load(struct store_txn *txn, struct trust_names *n)
+{
+	struct store_iter it;
+	struct store_val k, v;
+
+	n->owner = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	store_iter_begin(txn, STORE_DB_NAMES, NULL, 0, &it);
+	while (store_iter_next(&it, &k, &v)) {
+		char *text = g_strndup(v.data, v.len), *line, *save = NULL, *id;
+		/* the first line is the entityID, then lang TAB name lines */
+		id = strtok_r(text, "\n", &save);
+		for (line = strtok_r(NULL, "\n", &save); id != NULL && line != NULL;
+		     line = strtok_r(NULL, "\n", &save)) {
+			char *prev = g_hash_table_lookup(n->owner, line);
+			if (prev == NULL)
+				g_hash_table_insert(n->owner, g_strdup(line), g_strdup(id));
+			else if (strcmp(prev, id) != 0)
+				g_hash_table_insert(n->owner, g_strdup(line), g_strdup(""));
+		}
+		g_free(text);
+	}
+	store_iter_end(&it);
+}
+
+static void trust_names_free(struct trust_names *n)
+{
+	if (n->owner != NULL)
+		g_hash_table_destroy(n->owner);
+	n->owner = NULL;
+}
+
+static int trust_name_taken(void *ud, const char *entity_id, const char *lang, const char *name)
+{
+	struct trust_names *n = ud;
+	char *key = g_strdup_printf("%s\t%s", lang ? lang : "", name ? name : "");
+	const char *owner = g_hash_table_lookup(n->owner, key);
+
+	g_free(key);
+	return owner != NULL && strcmp(owner, entity_id) != 0;
+}
+
+/* "ENTITYID\nlang\tname\n..." for an IdP model, or NULL when it has no display name. */
+static char *trust_names_of(const struct mdm_entity *m)
+{
+	const struct mdm_role *idp = mdm_role(m, MDM_ROLE_IDP);
+	GString *g;
+
+	if (idp == NULL)
+		return NULL;
+	g = g_string_new(m->entity_id);
+	g_string_append_c(g, '\n');
+	for (const struct mdm_text *t = idp->ui; t != NULL; t = t->next)
+		if (strcmp(t->element, "DisplayName") == 0 && t->value != NULL &&
+		    strchr(t->value, '\n') == NULL && strchr(t->value, '\t') == NULL)
+			g_string_append_printf(g, "%s\t%s\n", t->lang ? t->lang : "", t->value);
+	return g_string_free(g, FALSE);
+}
+
+/* ---- evaluating one subject --------------------------------------------- */
+
+struct trust_job {
+	struct tl_ctx *ctx;
+	const struct tf_set *set;
+	struct trust_subj *subj;
+	size_t n;
+	size_t next;               /* under lock */
+	pthread_mutex_t lock;
+	int force, full;
+	time_t now;
+	struct trust_names *names;
+};
+
+static json_t *trust_summary(const struct trust_subj *s, const struct tf_report *r,
+                             const char *fp, const char *day, const struct mdm_entity *m)
+{
+	json_t *o, *levels = json_object(), *counts = json_object(), *pub = json_array(),
+	       *strip = json_array(), *base = json_array();
+	char when[32];
+
+	for (size_t i = 0; i < r->nlevels; i++) {
+		const struct tf_level_result *l = &r->levels[i];
+		char ref[2 * TF_ID_MAX + 2];
+		snprintf(ref, sizeof(ref), "%s/%s", l->level->fw->id, l->level->id);
+		json_object_set_new(levels, ref, json_string(!l->applicable ? "not-applicable"
+		                                             : l->achieved ? "achieved" : "not-achieved"));
+	}
+	for (size_t i = 0; i < r->nresults; i++) {
+		const struct tf_result *x = &r->results[i];
+		json_t *c = json_object_get(counts, x->req->fw->id), *n;
+		if (c == NULL) {
+			c = json_object();
+			json_object_set_new(counts, x->req->fw->id, c);
+		}
+		n = json_object_get(c, tf_outcome_name(x->outcome));
+		json_object_set_new(c, tf_outcome_name(x->outcome),
+		                    json_integer(n ? json_integer_value(n) + 1 : 1));
+		if (x->outcome == TF_FAIL && x->req->fw->baseline)
+			json_array_append_new(base, json_string(x->req->id));
+	}
+	for (size_t i = 0; i < r->nclaims; i++) {
+		const struct tf_claim *c = &r->claims[i];
+		if (c->publish)
+			json_array_append_new(pub, json_pack("[s, s]", c->attribute, c->value));
+		else
+			json_array_append_new(strip, json_pack("[s, s]", c->attribute, c->value));
+	}
+	util_time_iso(r->evaluated, when, sizeof(when));
+	o = json_pack("{s:s, s:s, s:I, s:s, s:s, s:b, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "entity_id",
+	              m->entity_id, s->imported ? "source" : "member", s->owner, "version",
+	              (json_int_t)s->version, "state", s->state, "fingerprint", fp, "time_dependent",
+	              r->time_dependent, "day", day, "evaluated_at", when, "levels", levels, "counts",
+	              counts, "publish", pub, "strip", strip, "baseline_failures", base);
+	return o;
+}
+
+static void trust_eval_subj(struct trust_job *job, struct store_txn *txn, struct trust_subj *s)
+{
+	struct tf_context c;
+	struct store_val xml;
+	struct mdm_entity *m = NULL;
+	struct tf_attestation *att = NULL;
+	struct tf_report *r = NULL;
+	unsigned char ad[UTIL_SHA256_LEN];
+	char fp[2 * UTIL_SHA256_LEN + 1], day[16];
+	struct md_limits lim = { (size_t)job->ctx->conf.max_metadata_size * 2,
+		                 (int)job->ctx->conf.max_xml_depth, 0 };
+	size_t natt = 0;
+	json_t *sum;
+
+	if (!job->force && !job->full && (s->stored = trust_fresh(txn, s, job->set, job->now)) != NULL)
+		return;
+	if (trust_xml(txn, s, &xml) != TL_OK) {
+		s->rc = tl_err_set(&s->err, TL_ENOENT, "the XML of %s version %u is missing", s->entity_id,
+		                   s->version);
+		return;
+	}
+	s->rc = mdm_parse(xml.data, xml.len, &lim, &m, &s->err);
+	if (s->rc == TL_OK)
+		s->rc = att_load(txn, s->sha1, &att, &natt, &s->err);
+	if (s->rc != TL_OK)
+		goto out;
+	memset(&c, 0, sizeof(c));
+	c.now = job->now;
+	c.imported = s->imported;
+	c.registration_authority = *job->ctx->conf.registration_authority
+	                               ? job->ctx->conf.registration_authority
+	                               : job->ctx->conf.base_url;
+	if (job->names != NULL) {
+		c.display_name_taken = trust_name_taken;
+		c.ud = job->names;
+	}
+	s->rc = tf_evaluate(job->set, m, att, natt, &c, &r, &s->err);
+	if (s->rc != TL_OK)
+		goto out;
+	att_digest(txn, s->sha1, ad);
+	trust_fingerprint(s, job->set, ad, r->time_dependent, job->now, fp);
+	trust_day(job->now, day);
+	sum = trust_summary(s, r, fp, day, m);
+	s->summary = sum ? json_dumps(sum, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	s->stored = sum;
+	if (s->summary == NULL)
+		s->rc = tl_err_set(&s->err, TL_ENOMEM, "out of memory");
+	if (job->full)
+		s->report = tf_report_json(r, m);
+	if (s->approved && !s->imported)
+		s->names = trust_names_of(m);
+out:
+	if (s->rc != TL_OK)
+		log_entity_warn(s->entity_id, "not evaluated: %s", s->err.msg);
+	tf_report_free(r);
+	free(att);
+	mdm_free(m);
+}
+
+static void *trust_worker(void *arg)
+{
+	struct trust_job *job = arg;
+	struct store_txn txn;
+	struct tl_err err;
+
+	if (store_txn_begin(job->ctx->store, &txn, 1, &err) != TL_OK) {
+		log_warn("evaluation: %s", err.msg);
+		return NULL;
+	}
+	for (;;) {
+		size_t i;
+		pthread_mutex_lock(&job->lock);
+		i = job->next++;
+		pthread_mutex_unlock(&job->lock);
+		if (i >= job->n)
+			break;
+		trust_eval_subj(job, &txn, &job->subj[i]);
+	}
+	store_abort(&txn);
+	return NULL;
+}
+
+static unsigned trust_nthreads(unsigned want)
+{
+	long n = want ? (long)want : sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n < 1)
+		n = 1;
+	return n > TRUST_THREADS_MAX ? TRUST_THREADS_MAX : (unsigned)n;
+}
+
+static void trust_run(struct trust_job *job, unsigned threads)
+{
+	pthread_t tids[TRUST_THREADS_MAX];
+	unsigned started = 0;
+
+	for (unsigned t = 1; t < threads && t < job->n; t++)
+		if (pthread_create(&tids[started], NULL, trust_worker, job) == 0)
+			started++;
+	trust_worker(job);
+	for (unsigned t = 0; t < started; t++)
+		pthread_join(tids[t], NULL);
+}
+
+/* Store the summaries (and display names) computed in job, in batches. */
+static int trust_store(struct trust_job *job, struct tl_err *err)
+{
+	for (size_t off = 0; off < job->n; off += TRUST_BATCH) {
+		struct store_txn txn;
+		size_t end = off + TRUST_BATCH < job->n ? off + TRUST_BATCH : job->n;
+		int rc = store_txn_begin(job->ctx->store, &txn, 0, err), any = 0;
+		if (rc != TL_OK)
+			return rc;
+		for (size_t i = off; i < end; i++) {
+			struct trust_subj *s = &job->subj[i];
+			unsigned char key[UTIL_SHA1_LEN + 4];
+			if (s->summary == NULL)
+				continue;
+			trust_report_key(s, key);
+			store_put(&txn, STORE_DB_REPORTS, key, sizeof(key), s->summary, strlen(s->summary));
+			if (s->names != NULL)
+				store_put(&txn, STORE_DB_NAMES, s->sha1, UTIL_SHA1_LEN, s->names, strlen(s->names));
+			any = 1;
+		}
+		if (!any) {
+			store_abort(&txn);
+			continue;
+		}
+		rc = store_commit(&txn, err);
+		if (rc != TL_OK)
+			return rc;
+	}
+	return TL_OK;
+}
+
+static double trust_clock(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Set up job over subj[0..n) with the display names of the registry. */
+static int trust_job_init(struct trust_job *job, struct tl_ctx *ctx, const struct tf_set *set,
+                          struct trust_subj *subj, size_t n, struct trust_names *names,
+                          struct tl_err *err)
+{
+	struct store_txn txn;
+	int rc;
+
+	memset(job, 0, sizeof(*job));
+	job->ctx = ctx;
+	job->set = set;
+	job->subj = subj;
+	job->n = n;
+	job->now = util_now();
+	pthread_mutex_init(&job->lock, NULL);
+	rc = store_txn_begin(ctx->store, &txn, 1, err);
+	if (rc != TL_OK)
+		return rc;
+	trust_names_load(&txn, names);
+	store_abort(&txn);
+	job->names = names;
+	return TL_OK;
+}
+
+int trust_report(struct tl_ctx *ctx, const struct tf_set *s, const char *entity_id,
+                 unsigned version, json_t **out, struct tl_err *err)
+{
+	struct trust_subj subj;
+	struct trust_job job;
+	struct trust_names names = { 0 };
+	struct store_txn txn;
+	json_t *rep;
+	int rc;
+
+	*out = NULL;
+	memset(&subj, 0, sizeof(subj));
+	rc = store_txn_begin(ctx->store, &txn, 1, err);
+	if (rc != TL_OK)
+		return rc;
+	rc = trust_subject(&txn, entity_id, version, &subj, err);
+	store_abort(&txn);
+	if (rc != TL_OK)
+		goto out;
+	rc = trust_job_init(&job, ctx, s, &subj, 1, &names, err);
+	if (rc != TL_OK)
+		goto out;
+	job.full = 1;
+	trust_run(&job, 1);
+	pthread_mutex_destroy(&job.lock);
+	if (subj.rc != TL_OK) {
+		rc = subj.rc;
+		*err = subj.err;
+		goto out;
+	}
+	rc = trust_store(&job, err);
+	if (rc != TL_OK)
+		goto out;
+	rep = subj.report;
+	subj.report = NULL;
+	json_object_set_new(rep, subj.imported ? "source" : "member", json_string(subj.owner));
+	json_object_set_new(rep, "version", json_integer(subj.version));
+	json_object_set_new(rep, "state", json_string(subj.state));
+	json_object_set_new(rep, "baseline_failures",
+	                    json_incref(json_object_get(subj.stored, "baseline_failures")));
+	*out = rep;
+out:
+	trust_names_free(&names);
+	trust_subj_free(&subj);
+	return rc;
+}
+
+int trust_baseline_failures(struct tl_ctx *ctx, const struct tf_set *s, const char *entity_id,
+                            unsigned version, json_t **failures, struct tl_err *err)
+{
+	json_t *rep = NULL, *res, *arr;
+	size_t i;
+	int rc;
+
+	*failures = NULL;
+	rc = trust_report(ctx, s, entity_id, version, &rep, err);
+	if (rc != TL_OK)
+		return rc;
+	arr = json_array();
+	json_array_foreach(json_object_get(rep, "results"), i, res) {
+		const struct tf_framework *fw = tf_find_framework(s, trust_str(res, "framework"));
+		if (fw != NULL && fw->baseline && strcmp(trust_str(res, "outcome"), "fail") == 0)
+			json_array_append(arr, res);
+	}
+	json_decref(rep);
+	*failures = arr;
+	return TL_OK;
+}
+
+static int trust_subj_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct trust_subj *)a)->entity_id, ((const struct trust_subj *)b)->entity_id);
+}
+
+/* Every member entity's latest (or approved) version, or every imported entity of source. */
+static int trust_collect(struct tl_ctx *ctx, const char *source, int approved,
+                         struct trust_subj **out, size_t *n, struct tl_err *err)
+{
+	struct store_txn txn;
+	struct store_iter it;
+	struct store_val k, v;
+	struct trust_subj *arr = NULL;
+	size_t cnt = 0, cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	rc = store_txn_begin(ctx->store, &txn, 1, err);
+	if (rc != TL_OK)
+		return rc;
+	store_iter_begin(&txn, source ? STORE_DB_IMPORTED : STORE_DB_ENTITIES, NULL, 0, &it);
+	while (rc == TL_OK && store_iter_next(&it, &k, &v)) {
+		json_t *e = json_loadb(v.data, v.len, 0, NULL);
+		struct tl_err serr;
+		unsigned av = (unsigned)json_integer_value(json_object_get(e, "approved_version"));
+		if (e == NULL || k.len != UTIL_SHA1_LEN ||
+		    (source != NULL && strcmp(trust_str(e, "source"), source) != 0) ||
+		    (source == NULL && strcmp(trust_str(e, "state"), "removed") == 0) ||
+		    (source == NULL && approved && (av == 0 || strcmp(trust_str(e, "state"), "approved") != 0))) {
+			json_decref(e);
+			continue;
+		}
+		if (cnt == cap) {
+			struct trust_subj *na = realloc(arr, (cap = cap ? cap * 2 : 256) * sizeof(*na));
+			if (na == NULL) {
+				json_decref(e);
+				rc = tl_err_set(err, TL_ENOMEM, "out of memory");
+				break;
+			}
+			arr = na;
+		}
+		memset(&arr[cnt], 0, sizeof(arr[cnt]));
+		if ((source ? trust_subj_imported(k.data, e, &arr[cnt], &serr)
+		            : trust_subj_member(&txn, k.data, e, approved ? av : 0, &arr[cnt], &serr)) == TL_OK)
+			cnt++;
+		else
+			trust_subj_free(&arr[cnt]);
+		json_decref(e);
+	}
+	store_iter_end(&it);
+	store_abort(&txn);
+	if (rc != TL_OK) {
+		for (size_t i = 0; i < cnt; i++)
+			trust_subj_free(&arr[i]);
+		free(arr);
+		return rc;
+	}
+	qsort(arr, cnt, sizeof(*arr), trust_subj_cmp);
+	*out = arr;
+	*n = cnt;
+	return TL_OK;
+}
+
+int trust_evaluate_all(struct tl_ctx *ctx, const struct tf_set *s, const struct trust_opts *opts,
+                       json_t **out, struct trust_stats *st, struct tl_err *err)
+{
+	struct trust_subj *subj = NULL;
+	struct trust_job job;
+	struct trust_names names = { 0 };
+	size_t n = 0;
+	double t0 = trust_clock();
+	json_t *arr;
+	int rc;
+
+	*out = NULL;
+	memset(st, 0, sizeof(*st));
+	rc = trust_collect(ctx, opts->source, opts->approved, &subj, &n, err);
+	if (rc != TL_OK)
+		return rc;
+	rc = trust_job_init(&job, ctx, s, subj, n, &names, err);
+	if (rc != TL_OK)
+		goto out;
+	job.force = opts->force;
+	job.full = opts->full;
+	trust_run(&job, trust_nthreads(opts->threads));
+	pthread_mutex_destroy(&job.lock);
+	rc = trust_store(&job, err);
+	if (rc != TL_OK)
+		goto out;
+	arr = json_array();
+	for (size_t i = 0; i < n; i++) {
+		struct trust_subj *x = &subj[i];
+		json_t *o;
+		st->entities++;
+		if (x->rc != TL_OK) {
+			st->unreadable++;
+			continue;
+		}
+		if (x->summary != NULL)
+			st->evaluated++;
+		o = json_deep_copy(x->stored);
+		json_object_del(o, "fingerprint");
+		json_object_del(o, "day");
+		json_object_set_new(o, "roles", json_pack("[]"));
+		if (x->roles & MD_ROLE_IDP)
+			json_array_append_new(json_object_get(o, "roles"), json_string("idp"));
+		if (x->roles & MD_ROLE_SP)
+			json_array_append_new(json_object_get(o, "roles"), json_string("sp"));
+		if (x->roles & MD_ROLE_AA)
+			json_array_append_new(json_object_get(o, "roles"), json_string("aa"));
+		json_object_set_new(o, "fresh", json_boolean(x->summary == NULL));
+		if (x->report != NULL)
+			json_object_set(o, "report", x->report);
+		json_array_append_new(arr, o);
+	}
+	*out = arr;
+	st->seconds = trust_clock() - t0;
+out:
+	trust_names_free(&names);
+	for (size_t i = 0; i < n; i++)
+		trust_subj_free(&subj[i]);
+	free(subj);
+	return rc;
+}
+
+/* ---- certification for publication -------------------------------------- */
+
+static int trust_cert_from(json_t *summary, struct trust_cert *c, struct tl_err *err)
+{
+	json_t *pub = json_object_get(summary, "publish"), *strip = json_object_get(summary, "strip");
+	size_t np = json_array_size(pub), ns = json_array_size(strip), bytes = 0, i;
+	json_t *pair;
+	char *pool;
+	const char **ptrs;
+	struct buf d;
+
+	memset(c, 0, sizeof(*c));
+	json_array_foreach(pub, i, pair)
+		bytes += strlen(json_string_value(json_array_get(pair, 0)) ?: "") +
+		         strlen(json_string_value(json_array_get(pair, 1)) ?: "") + 2;
+	json_array_foreach(strip, i, pair)
+		bytes += strlen(json_string_value(json_array_get(pair, 0)) ?: "") +
+		         strlen(json_string_value(json_array_get(pair, 1)) ?: "") + 2;
+	c->mem = malloc((2 * np + 2 * ns + 2) * sizeof(char *) + bytes);
+	if (c->mem == NULL)
+		return tl_err_set(err, TL_ENOMEM, "out of memory");
+	ptrs = c->mem;
+	pool = (char *)(ptrs + 2 * np + 2 * ns + 2);
+	buf_init(&d, 1 << 20);
+	c->publish = ptrs;
+	for (int which = 0; which < 2; which++) {
+		json_t *list = which ? strip : pub;
+		if (which) {
+			*ptrs++ = NULL;
+			c->strip = ptrs;
+			buf_puts(&d, "\n--\n");
+		}
+		json_array_foreach(list, i, pair) {
+			for (int k = 0; k < 2; k++) {
+				const char *v = json_string_value(json_array_get(pair, (size_t)k)) ?: "";
+				size_t l = strlen(v) + 1;
+				memcpy(pool, v, l);
+				*ptrs++ = pool;
+				pool += l;
+				buf_puts(&d, v);
+				buf_puts(&d, "\n");
+			}
+		}
+	}
+	*ptrs = NULL;
+	util_sha256(d.data ? d.data : "", d.len, c->digest);
+	buf_free(&d);
+	return TL_OK;
+}
+
+int trust_cert_get(struct store_txn *txn, const unsigned char sha1[UTIL_SHA1_LEN],
+                   unsigned version, struct trust_cert *out, struct tl_err *err)
+{
+	unsigned char key[UTIL_SHA1_LEN + 4];
+	struct store_val v;
+	json_t *rec;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	memcpy(key, sha1, UTIL_SHA1_LEN);
+	store_be32(key + UTIL_SHA1_LEN, version);
+	if (store_get(txn, STORE_DB_REPORTS, key, sizeof(key), &v) != TL_OK)
+		return tl_err_set(err, TL_ENOENT, "no evaluation of version %u", version);
+	rec = json_loadb(v.data, v.len, 0, NULL);
+	if (rec == NULL)
+		return tl_err_set(err, TL_ESTORE, "an evaluation summary is unreadable");
+	rc = trust_cert_from(rec, out, err);
+	json_decref(rec);
+	return rc;
+}
