@@ -28,6 +28,7 @@
 #include "tillit/pub.h"
 #include "tillit/reg.h"
 #include "tillit/store.h"
+#include "tillit/trust.h"
 #include "tillit/util.h"
 
 #include "ctl.h"
@@ -372,22 +373,37 @@ static void print_entity(json_t *e)
 		       ctl_js(v, "submitted_at"), ctl_js(v, "submitted_by"));
 }
 
-static int entity_decide(struct cli *c, enum reg_decision d, json_t **out, struct tl_err *err)
+/*
+ * One decision on one entity.  An approval goes through the baseline
+ * (trust_approve); when refused, each failing requirement is printed on
+ * its own line and *printed is set.
+ */
+static int entity_decide_one(struct cli *c, const char *entity_id, enum reg_decision d,
+                             json_t **out, int *printed, struct tl_err *err)
 {
 	const char *reason = ctl_flag(c, "reason");
-	json_t *override = NULL;
-	int rc;
+	int override = ctl_flag(c, "override") != NULL, rc;
 
-	if (c->argc != 2)
-		return tl_err_set(err, TL_EUSAGE, "usage: entity %s ENTITYID", reg_decision_name(d));
-	if (ctl_flag(c, "override") != NULL) {
-		if (d != REG_APPROVE || reason == NULL)
-			return tl_err_set(err, TL_EUSAGE, "--override is for approve and needs --reason TEXT");
-		override = json_pack("{s:b, s:s}", "override", 1, "reason", reason);
+	*printed = 0;
+	if (override && (d != REG_APPROVE || reason == NULL || *reason == '\0'))
+		return tl_err_set(err, TL_EUSAGE, "--override is for approve and needs --reason TEXT");
+	if (d == REG_APPROVE) {
+		json_t *fails = NULL, *f;
+		size_t i;
+		if ((rc = ctl_frameworks(c, err)) != TL_OK)
+			return rc;
+		rc = trust_approve(&c->ctx, c->frameworks, entity_id, override ? reason : NULL, out, &fails, err);
+		if (rc == TL_ERULE && fails != NULL) {
+			json_array_foreach(fails, i, f)
+				fprintf(stderr, "tillitctl: %s: %s/%s: %s%s%s%s\n", entity_id, ctl_js(f, "framework"),
+				        ctl_js(f, "requirement"), ctl_js(f, "message"), *ctl_js(f, "path") ? " [" : "",
+				        ctl_js(f, "path"), *ctl_js(f, "path") ? "]" : "");
+			*printed = 1;
+		}
+		json_decref(fails);
+		return rc;
 	}
-	rc = reg_entity_decide(&c->ctx, c->argv[1], d, reason, override, out, err);
-	json_decref(override);
-	return rc;
+	return reg_entity_decide(&c->ctx, entity_id, d, reason, NULL, out, err);
 }
 
 static int cmd_entity(struct cli *c)
@@ -487,18 +503,18 @@ static int cmd_entity(struct cli *c)
 				break;
 		if (i == sizeof(decisions) / sizeof(decisions[0]))
 			return ctl_usage("unknown entity command '%s'", verb);
-		if (c->argc > 2 && ctl_flag(c, "override") == NULL) {
+		if (c->argc > 2) {
 			/* several entities: one decision each, one line per failure */
 			int worst = 0;
 			json_t *all = json_array();
 			for (int k = 1; k < c->argc; k++) {
 				json_t *one = NULL;
-				rc = reg_entity_decide(&c->ctx, c->argv[k], decisions[i].d, ctl_flag(c, "reason"),
-				                       NULL, &one, &err);
+				int printed;
+				rc = entity_decide_one(c, c->argv[k], decisions[i].d, &one, &printed, &err);
 				if (rc == TL_EUSAGE)
 					return ctl_usage("%s", err.msg);
 				if (rc != TL_OK) {
-					int st = ctl_fail(&err);
+					int st = printed ? tl_exit_status(rc) : ctl_fail(&err);
 					worst = st > worst ? st : worst;
 					continue;
 				}
@@ -511,9 +527,16 @@ static int cmd_entity(struct cli *c)
 			json_decref(all);
 			return worst;
 		}
-		rc = entity_decide(c, decisions[i].d, &out, &err);
-		if (rc == TL_EUSAGE)
-			return ctl_usage("%s", err.msg);
+		{
+			int printed = 0;
+			if (c->argc != 2)
+				return ctl_usage("usage: entity %s ENTITYID", verb);
+			rc = entity_decide_one(c, c->argv[1], decisions[i].d, &out, &printed, &err);
+			if (rc == TL_EUSAGE)
+				return ctl_usage("%s", err.msg);
+			if (rc != TL_OK && printed)
+				return tl_exit_status(rc);
+		}
 		if (rc == TL_OK && !c->json)
 			printf("%s: %s\n", ctl_js(out, "entity_id"), ctl_js(out, "state"));
 	}

@@ -601,6 +601,58 @@ int trust_baseline_failures(struct tl_ctx *ctx, const struct tf_set *s, const ch
 	return TL_OK;
 }
 
+int trust_approve(struct tl_ctx *ctx, const struct tf_set *s, const char *entity_id,
+                  const char *override_reason, json_t **out, json_t **failures,
+                  struct tl_err *err)
+{
+	unsigned char sha1[UTIL_SHA1_LEN];
+	struct store_txn txn;
+	struct store_val v;
+	json_t *e, *fails = NULL, *override = NULL;
+	unsigned pending = 0;
+	int rc;
+
+	*out = NULL;
+	*failures = NULL;
+	util_sha1(entity_id, strlen(entity_id), sha1);
+	rc = store_txn_begin(ctx->store, &txn, 1, err);
+	if (rc != TL_OK)
+		return rc;
+	if (store_get(&txn, STORE_DB_ENTITIES, sha1, sizeof(sha1), &v) == TL_OK &&
+	    (e = json_loadb(v.data, v.len, 0, NULL)) != NULL) {
+		pending = (unsigned)json_integer_value(json_object_get(e, "pending_version"));
+		json_decref(e);
+	}
+	store_abort(&txn);
+	if (pending != 0) {
+		rc = trust_baseline_failures(ctx, s, entity_id, pending, &fails, err);
+		if (rc != TL_OK)
+			return rc;
+	}
+	if (json_array_size(fails) > 0) {
+		json_t *ids = json_array(), *f;
+		size_t i;
+		if (override_reason == NULL || *override_reason == '\0') {
+			const struct tf_framework *b = tf_baseline(s);
+			*failures = fails;
+			return tl_err_set(err, TL_ERULE, "%s fails %zu requirement%s of the baseline %s: not approved",
+			                  entity_id, json_array_size(fails), json_array_size(fails) == 1 ? "" : "s",
+			                  b ? b->id : "");
+		}
+		json_array_foreach(fails, i, f)
+			json_array_append_new(ids, json_pack("{s:s, s:s}", "requirement", trust_str(f, "requirement"),
+			                                     "message", trust_str(f, "message")));
+		override = json_pack("{s:b, s:s, s:o}", "override", 1, "reason", override_reason,
+		                     "failing", ids);
+	} else if (override_reason != NULL && *override_reason != '\0') {
+		override = json_pack("{s:b, s:s, s:[]}", "override", 1, "reason", override_reason, "failing");
+	}
+	json_decref(fails);
+	rc = reg_entity_decide(ctx, entity_id, REG_APPROVE, override_reason, override, out, err);
+	json_decref(override);
+	return rc;
+}
+
 static int trust_subj_cmp(const void *a, const void *b)
 {
 	return strcmp(((const struct trust_subj *)a)->entity_id, ((const struct trust_subj *)b)->entity_id);
