@@ -10,6 +10,7 @@
 
 #include "tillit/att.h"
 #include "tillit/log.h"
+#include "tillit/pub.h"
 #include "tillit/tf.h"
 #include "tillit/tfc.h"
 #include "tillit/trust.h"
@@ -632,6 +633,17 @@ int cmd_attestation(struct cli *c)
 		if ((rc = ctl_frameworks(c, &err)) != TL_OK)
 			return ctl_fail(&err);
 		rc = att_decide(&c->ctx, c->frameworks, id, d, ctl_flag(c, "reason"), &out, &err);
+		if (rc == TL_OK) {
+			/* a decision can change what published metadata may claim: at once */
+			struct pub_report rep;
+			struct tl_err perr = { 0 };
+			if (pub_refresh_certification(&c->ctx, &rep, &perr) != TL_OK)
+				fprintf(stderr, "tillitctl: attestation %lld decided, but the certification of published metadata was not refreshed: %s\n",
+				        id, perr.msg);
+			else if (rep.prepared > 0 && !c->json)
+				printf("published metadata re-certified: %zu entit%s, new aggregate %s\n", rep.prepared,
+				       rep.prepared == 1 ? "y" : "ies", rep.id);
+		}
 	}
 	if (rc != TL_OK)
 		return ctl_fail(&err);

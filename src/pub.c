@@ -93,6 +93,7 @@ void pub_mdq_withdraw(struct store_txn *txn, const unsigned char sha1[UTIL_SHA1_
 #include "tillit/md.h"
 #include "tillit/reg.h"
 #include "tillit/sign.h"
+#include "tillit/trust.h"
 
 #define PREP_MAGIC "TLPR"
 #define PREP_HDR (4 + 4 + 32 + 4 + 4)
@@ -106,6 +107,7 @@ struct pub_item {
 	unsigned version;
 	char *first_approved;
 	char *xml;              /* approved XML (pass 1 input) */
+	struct trust_cert cert; /* certification attributes to publish and to strip */
 	int need_prepare, need_sign;
 	/* results */
 	char *frag; size_t fraglen;   /* entity as placed in the aggregate */
@@ -135,23 +137,146 @@ static double pub_clock(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void pub_params_hash(const struct tl_ctx *ctx, const char *first_approved,
+/* What the decoration of a piece depends on besides the approved version. */
+static void pub_params_hash(const struct tl_ctx *ctx, const struct pub_item *it,
                             unsigned char out[32])
 {
 	struct buf b;
+	char cert[2 * UTIL_SHA256_LEN + 1];
 
+	util_hex(it->cert.digest, UTIL_SHA256_LEN, cert);
 	buf_init(&b, 8192);
-	buf_printf(&b, "v1\n%s\n%s\n",
+	buf_printf(&b, "v2\n%s\n%s\n%s\n",
 	           *ctx->conf.registration_authority ? ctx->conf.registration_authority
 	                                             : ctx->conf.base_url,
-	           first_approved ? first_approved : "");
+	           it->first_approved ? it->first_approved : "", cert);
 	util_sha256(b.data, b.len, out);
 	buf_free(&b);
 }
 
+static int pub_is(xmlNodePtr n, const char *ns, const char *name)
+{
+	return n->type == XML_ELEMENT_NODE && n->ns != NULL && xmlStrEqual(n->ns->href, BAD_CAST ns) &&
+	       xmlStrEqual(n->name, BAD_CAST name);
+}
+
+/* The text of an AttributeValue, trimmed into out. */
+static void pub_value_text(xmlNodePtr v, char *out, size_t n)
+{
+	xmlChar *t = xmlNodeGetContent(v);
+	const char *s = t ? (const char *)t : "";
+	size_t len;
+
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	len = strlen(s);
+	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\n' || s[len - 1] == '\r'))
+		len--;
+	snprintf(out, n, "%.*s", (int)len, s);
+	xmlFree(t);
+}
+
+static int pub_pair_in(const char **list, const char *attr, const char *value)
+{
+	for (; list != NULL && list[0] != NULL; list += 2)
+		if (strcmp(list[0], attr) == 0 && strcmp(list[1], value) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Certification: drop the values the entity claims without being certified
+ * for them (strip), add those of its achieved levels (publish), in the
+ * entity's mdattr:EntityAttributes (created when needed).
+ */
+static int pub_certify(xmlDocPtr doc, xmlNodePtr ext, const struct trust_cert *c, struct tl_err *err)
+{
+	xmlNodePtr ea = NULL, n, next;
+
+	for (n = ext->children; n != NULL; n = n->next)
+		if (pub_is(n, MD_NS_MDATTR, "EntityAttributes")) {
+			ea = n;
+			break;
+		}
+	if (ea != NULL) {
+		for (xmlNodePtr a = ea->children; a != NULL; a = next) {
+			xmlChar *name;
+			int left = 0;
+			next = a->next;
+			if (!pub_is(a, MD_NS_SAML, "Attribute"))
+				continue;
+			name = xmlGetNoNsProp(a, BAD_CAST "Name");
+			for (xmlNodePtr v = a->children, vn; v != NULL; v = vn) {
+				char val[4096];
+				vn = v->next;
+				if (!pub_is(v, MD_NS_SAML, "AttributeValue"))
+					continue;
+				pub_value_text(v, val, sizeof(val));
+				if (name != NULL && (pub_pair_in(c->strip, (const char *)name, val) ||
+				                     pub_pair_in(c->publish, (const char *)name, val))) {
+					/* stripped, or re-added below in our own form */
+					xmlUnlinkNode(v);
+					xmlFreeNode(v);
+				} else {
+					left = 1;
+				}
+			}
+			if (!left) {
+				xmlUnlinkNode(a);
+				xmlFreeNode(a);
+			}
+			xmlFree(name);
+		}
+	}
+	if (c->publish == NULL || c->publish[0] == NULL) {
+		if (ea != NULL && xmlFirstElementChild(ea) == NULL) {
+			xmlUnlinkNode(ea);
+			xmlFreeNode(ea);
+		}
+		return TL_OK;
+	}
+	if (ea == NULL) {
+		ea = xmlNewDocNode(doc, NULL, BAD_CAST "EntityAttributes", NULL);
+		if (ea == NULL)
+			return tl_err_set(err, TL_ENOMEM, "out of memory");
+		xmlSetNs(ea, xmlNewNs(ea, BAD_CAST MD_NS_MDATTR, BAD_CAST "mdattr"));
+		xmlAddChild(ext, ea);
+	}
+	for (const char **p = c->publish; p[0] != NULL; p += 2) {
+		xmlNodePtr a = NULL, v;
+		xmlNsPtr saml;
+		for (n = ea->children; n != NULL && a == NULL; n = n->next) {
+			xmlChar *name;
+			if (!pub_is(n, MD_NS_SAML, "Attribute"))
+				continue;
+			name = xmlGetNoNsProp(n, BAD_CAST "Name");
+			if (name != NULL && strcmp((const char *)name, p[0]) == 0)
+				a = n;
+			xmlFree(name);
+		}
+		if (a == NULL) {
+			a = xmlNewDocNode(doc, NULL, BAD_CAST "Attribute", NULL);
+			if (a == NULL)
+				return tl_err_set(err, TL_ENOMEM, "out of memory");
+			xmlSetNs(a, xmlNewNs(a, BAD_CAST MD_NS_SAML, BAD_CAST "saml"));
+			xmlSetProp(a, BAD_CAST "Name", BAD_CAST p[0]);
+			xmlSetProp(a, BAD_CAST "NameFormat", BAD_CAST "urn:oasis:names:tc:SAML:2.0:attrname-format:uri");
+			xmlAddChild(ea, a);
+		}
+		saml = a->ns;
+		v = xmlNewDocNode(doc, saml, BAD_CAST "AttributeValue", NULL);
+		if (v == NULL)
+			return tl_err_set(err, TL_ENOMEM, "out of memory");
+		xmlNodeAddContent(v, BAD_CAST p[1]);
+		xmlAddChild(a, v);
+	}
+	return TL_OK;
+}
+
 /* Insert our mdrpi:RegistrationInfo, drop a member-supplied one and any
  * entity-level signature (it would no longer verify). */
-static int pub_decorate(xmlDocPtr doc, const char *ra, const char *instant, struct tl_err *err)
+static int pub_decorate(xmlDocPtr doc, const char *ra, const char *instant,
+                        const struct trust_cert *cert, struct tl_err *err)
 {
 	xmlNodePtr root = xmlDocGetRootElement(doc), ext, ri, n, next;
 	xmlNsPtr mdns, rpins;
@@ -198,7 +323,7 @@ static int pub_decorate(xmlDocPtr doc, const char *ra, const char *instant, stru
 		xmlAddPrevSibling(ext->children, ri);
 	else
 		xmlAddChild(ext, ri);
-	return TL_OK;
+	return pub_certify(doc, ext, cert, err);
 }
 
 static int pub_dump_root(xmlDocPtr doc, char **out, size_t *len, struct tl_err *err)
@@ -239,7 +364,7 @@ static int pub_prepare_one(struct pub_job *job, struct pub_item *it)
 	buf_init(&w, 256u << 20);
 	rc = md_parse(it->xml, strlen(it->xml), &lim, &doc, &it->err);
 	if (rc == TL_OK)
-		rc = pub_decorate(doc, ra, it->first_approved, &it->err);
+		rc = pub_decorate(doc, ra, it->first_approved, &it->cert, &it->err);
 	if (rc == TL_OK)
 		rc = pub_dump_root(doc, &it->frag, &it->fraglen, &it->err);
 	if (rc != TL_OK)
@@ -367,6 +492,7 @@ static void pub_run(struct pub_job *job, unsigned threads)
 
 static void pub_item_free(struct pub_item *it)
 {
+	free(it->cert.mem);
 	free(it->entity_id);
 	free(it->first_approved);
 	free(it->xml);
@@ -475,9 +601,13 @@ static int pub_collect(struct tl_ctx *ctx, struct pub_job *job, size_t *cap, str
 		fa = json_string_value(json_object_get(e, "first_approved"));
 		pi->first_approved = strdup(fa ? fa : "");
 		json_decref(e);
+		if (trust_cert_get(&txn, pi->sha1, pi->version, &pi->cert, &pi->err) != TL_OK) {
+			pi->rc = pi->err.code;
+			continue;
+		}
 		{
 			unsigned char params[32];
-			pub_params_hash(ctx, pi->first_approved, params);
+			pub_params_hash(ctx, pi, params);
 			pi->need_prepare = pub_prep_get(&txn, pi->sha1, &prep) != TL_OK ||
 			                   prep.version != pi->version || memcmp(prep.params, params, 32) != 0;
 		}
@@ -546,7 +676,7 @@ static int pub_work(struct tl_ctx *ctx, struct pub_job *job, struct pub_report *
 			}
 			if (it->need_prepare) {
 				unsigned char params[32];
-				pub_params_hash(ctx, it->first_approved, params);
+				pub_params_hash(ctx, it, params);
 				pub_prep_put(&txn, it, params);
 				rep->prepared++;
 			}
@@ -747,6 +877,176 @@ out:
 	return rc;
 }
 
+/* Bring the evaluations of every approved version up to date: certification comes from them. */
+static int pub_refresh_trust(struct tl_ctx *ctx, struct tl_err *err)
+{
+	struct tf_set *set = NULL;
+	struct trust_opts o = { 0 };
+	struct trust_stats st;
+	json_t *all = NULL;
+	int rc;
+
+	rc = trust_load(ctx, &set, err);
+	if (rc != TL_OK)
+		return tl_err_prefix(err, "cannot certify");
+	o.approved = 1;
+	o.threads = ctx->conf.signing_threads > 0 ? (unsigned)ctx->conf.signing_threads : 0;
+	rc = trust_evaluate_all(ctx, set, &o, &all, &st, err);
+	json_decref(all);
+	tf_set_free(set);
+	return rc;
+}
+
+/* The entities of the last publication that are still approved, at their published version. */
+static int pub_collect_published(struct tl_ctx *ctx, struct pub_job *job, size_t *cap,
+                                 struct tl_err *err)
+{
+	struct store_txn txn;
+	struct store_iter it;
+	struct store_val k, v;
+	struct trust_ref *refs = NULL;
+	struct tf_set *set = NULL;
+	size_t nrefs = 0;
+	int rc;
+
+	rc = store_txn_begin(ctx->store, &txn, 1, err);
+	if (rc != TL_OK)
+		return rc;
+	store_iter_begin(&txn, STORE_DB_PREPARED, NULL, 0, &it);
+	while (rc == TL_OK && store_iter_next(&it, &k, &v)) {
+		struct pub_prep prep;
+		struct store_val ev;
+		struct pub_item *pi;
+		json_t *e;
+		const char *fa;
+		if (k.len != UTIL_SHA1_LEN || pub_prep_get(&txn, k.data, &prep) != TL_OK ||
+		    store_get(&txn, STORE_DB_ENTITIES, k.data, UTIL_SHA1_LEN, &ev) != TL_OK ||
+		    (e = json_loadb(ev.data, ev.len, 0, NULL)) == NULL)
+			continue;
+		if (strcmp(json_string_value(json_object_get(e, "state")) ?: "", "approved") != 0) {
+			json_decref(e);
+			continue;
+		}
+		if (job->n == *cap) {
+			size_t nc = *cap ? *cap * 2 : 256;
+			struct pub_item *ni = realloc(job->items, nc * sizeof(*ni));
+			struct trust_ref *nr = realloc(refs, nc * sizeof(*nr));
+			if (ni != NULL)
+				job->items = ni;
+			if (nr != NULL)
+				refs = nr;
+			if (ni == NULL || nr == NULL) {
+				json_decref(e);
+				rc = tl_err_set(err, TL_ENOMEM, "out of memory");
+				break;
+			}
+			*cap = nc;
+		}
+		pi = &job->items[job->n++];
+		memset(pi, 0, sizeof(*pi));
+		memcpy(pi->sha1, k.data, UTIL_SHA1_LEN);
+		pi->entity_id = strdup(json_string_value(json_object_get(e, "entity_id")) ?: "");
+		pi->version = prep.version;
+		fa = json_string_value(json_object_get(e, "first_approved"));
+		pi->first_approved = strdup(fa ? fa : "");
+		memcpy(refs[nrefs].sha1, k.data, UTIL_SHA1_LEN);
+		refs[nrefs++].version = prep.version;
+		json_decref(e);
+	}
+	store_iter_end(&it);
+	store_abort(&txn);
+	if (rc == TL_OK)
+		rc = trust_load(ctx, &set, err);
+	if (rc == TL_OK)
+		rc = trust_refresh(ctx, set, refs, nrefs, err);
+	tf_set_free(set);
+	free(refs);
+	if (rc != TL_OK)
+		return rc;
+	rc = store_txn_begin(ctx->store, &txn, 1, err);
+	if (rc != TL_OK)
+		return rc;
+	for (size_t i = 0; i < job->n; i++) {
+		struct pub_item *pi = &job->items[i];
+		struct pub_prep prep;
+		unsigned char params[32];
+		struct store_val xv;
+		if (trust_cert_get(&txn, pi->sha1, pi->version, &pi->cert, &pi->err) != TL_OK) {
+			/* keep what is published rather than drop it */
+			log_entity_warn(pi->entity_id, "certification not refreshed: %s", pi->err.msg);
+			continue;
+		}
+		pub_params_hash(ctx, pi, params);
+		if (pub_prep_get(&txn, pi->sha1, &prep) == TL_OK && memcmp(prep.params, params, 32) == 0)
+			continue;
+		pi->need_prepare = pi->need_sign = 1;
+		if (reg_version_xml_get(&txn, pi->sha1, pi->version, &xv) == TL_OK &&
+		    (pi->xml = malloc(xv.len + 1)) != NULL) {
+			memcpy(pi->xml, xv.data, xv.len);
+			pi->xml[xv.len] = '\0';
+		} else {
+			pi->rc = tl_err_set(&pi->err, TL_ESTORE, "published version %u is missing", pi->version);
+		}
+	}
+	store_abort(&txn);
+	return TL_OK;
+}
+
+int pub_refresh_certification(struct tl_ctx *ctx, struct pub_report *rep, struct tl_err *err)
+{
+	struct pub_job job;
+	struct sign_key key = { 0 };
+	char kp[CTX_PATH_MAX], cp[CTX_PATH_MAX];
+	size_t cap = 0, changed = 0;
+	double t0 = pub_clock(), t1;
+	int rc;
+
+	memset(rep, 0, sizeof(*rep));
+	memset(&job, 0, sizeof(job));
+	pthread_mutex_init(&job.lock, NULL);
+	job.ctx = ctx;
+	job.now = util_now();
+	job.valid_until = job.now + ctx->conf.aggregate_validity;
+	rc = pub_collect_published(ctx, &job, &cap, err);
+	if (rc != TL_OK)
+		goto out;
+	for (size_t i = 0; i < job.n; i++)
+		changed += job.items[i].need_prepare;
+	if (changed == 0)
+		goto out;
+	rc = sign_key_load(&key, ctx_path(ctx, "keys/metadata-signing.key", kp),
+	                   ctx_path(ctx, "keys/metadata-signing.crt", cp), err);
+	if (rc != TL_OK)
+		goto out;
+	job.key = &key;
+	rc = pub_work(ctx, &job, rep, err);
+	t1 = pub_clock();
+	if (rc == TL_OK)
+		rc = pub_aggregate(ctx, &job, &key, rep, err);
+	rep->aggregate_seconds = pub_clock() - t1;
+	if (rc == TL_OK) {
+		struct store_txn txn;
+		json_t *d = json_pack("{s:s, s:I, s:I}", "id", rep->id, "entities", (json_int_t)rep->entities,
+		                      "recertified", (json_int_t)rep->prepared);
+		rc = store_txn_begin(ctx->store, &txn, 0, err);
+		if (rc == TL_OK) {
+			audit_append(&txn, ctx->actor, "publish.certification", "federation", d);
+			rc = store_commit(&txn, err);
+		}
+		json_decref(d);
+		log_info("certification refresh: %zu entities re-certified, aggregate %s republished",
+		         rep->prepared, rep->id);
+	}
+out:
+	rep->seconds = pub_clock() - t0;
+	for (size_t i = 0; i < job.n; i++)
+		pub_item_free(&job.items[i]);
+	free(job.items);
+	pthread_mutex_destroy(&job.lock);
+	sign_key_free(&key);
+	return rc;
+}
+
 int pub_publish(struct tl_ctx *ctx, struct pub_report *rep, struct tl_err *err)
 {
 	struct pub_job job;
@@ -767,6 +1067,9 @@ int pub_publish(struct tl_ctx *ctx, struct pub_report *rep, struct tl_err *err)
 	if (rc != TL_OK)
 		goto out;
 	job.key = &key;
+	rc = pub_refresh_trust(ctx, err);
+	if (rc != TL_OK)
+		goto out;
 	rc = pub_collect(ctx, &job, &cap, err);
 	if (rc != TL_OK)
 		goto out;

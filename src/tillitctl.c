@@ -42,7 +42,7 @@ static const char usage_text[] =
 	"  entity approve ENTITYID... [--override --reason TEXT] | entity reject ENTITYID --reason TEXT\n"
 	"  entity suspend ENTITYID --reason TEXT | entity reinstate ENTITYID | entity remove ENTITYID\n"
 	"  entity xml ENTITYID [--version N]\n"
-	"  publish\n"
+	"  publish [--refresh]\n"
 	"  import FILE --trust CERT.pem --source NAME [--allow-expired] [--allow-sha1]\n"
 	"  framework list | framework show ID | framework checks | framework check FILE...\n"
 	"  evaluate ENTITYID... [--version N] [--framework ID]\n"
@@ -72,7 +72,7 @@ int ctl_fail(const struct tl_err *err)
 static const char *const known_flags[] = {
 	"name=", "base-url=", "registration-authority=", "contact=", "state=", "reason=",
 	"override", "trust=", "source=", "allow-expired", "allow-sha1", "subject=", "version=",
-	"all", "summary", "framework=", "force", "evidence=", "expires=", "due=", "entity=", "output=",
+	"all", "summary", "refresh", "framework=", "force", "evidence=", "expires=", "due=", "entity=", "output=",
 	"json", NULL,
 };
 
@@ -555,8 +555,12 @@ static int cmd_publish(struct cli *c)
 	int rc;
 
 	if (c->argc != 0)
-		return ctl_usage("usage: publish%s", "");
-	if ((rc = ctl_open(c, &err)) != TL_OK || (rc = pub_publish(&c->ctx, &rep, &err)) != TL_OK)
+		return ctl_usage("usage: publish [--refresh]%s", "");
+	if ((rc = ctl_open(c, &err)) != TL_OK)
+		return ctl_fail(&err);
+	rc = ctl_flag(c, "refresh") != NULL ? pub_refresh_certification(&c->ctx, &rep, &err)
+	                                   : pub_publish(&c->ctx, &rep, &err);
+	if (rc != TL_OK)
 		return ctl_fail(&err);
 	if (c->json) {
 		json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:s, s:s, s:f, s:f, s:f, s:f, s:i}",

@@ -20,6 +20,7 @@
 #include "tillit/err.h"
 #include "tillit/http.h"
 #include "tillit/log.h"
+#include "tillit/maint.h"
 
 static const char tillitd_usage[] =
 	"usage: tillitd [-d DIR] [--listen ADDR:PORT] [--log-level LEVEL]\n"
@@ -54,6 +55,7 @@ int main(int argc, char **argv)
 	};
 	const char *dir = NULL, *listen_addr = NULL, *level = NULL;
 	struct http_server *srv = NULL;
+	struct maint *maint = NULL;
 	struct tl_ctx ctx;
 	struct tl_err err;
 	sigset_t sigs;
@@ -114,20 +116,29 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	log_info("serving %s on %s (port %d)", ctx.dir, listen_addr, http_port(srv));
+	/* the first re-evaluation soon after start: what changed while it was down */
+	if (maint_start(&maint, &ctx, 5, &err) != TL_OK)
+		log_warn("%s: certification will only change when tillitctl publishes", err.msg);
 	for (;;) {
 		if (sigwait(&sigs, &sig) != 0)
 			continue;
 		if (sig == SIGHUP) {
-			log_info("SIGHUP ignored: the registry is read per request, nothing to reload");
+			/* the registry is read per request; HUP asks for a re-evaluation now */
+			log_info("SIGHUP: re-evaluating and refreshing certification now");
+			if (maint != NULL)
+				maint_kick(maint);
 			continue;
 		}
 		log_info("stopping (%s)", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 		break;
 	}
+	maint_stop(maint);
+	maint = NULL;
 	http_stop(srv);
 	srv = NULL;
 	status = 0;
 out:
+	maint_stop(maint);
 	http_stop(srv);
 	if (ctx_open_done)
 		ctx_close(&ctx);

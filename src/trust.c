@@ -779,6 +779,50 @@ out:
 	return rc;
 }
 
+int trust_refresh(struct tl_ctx *ctx, const struct tf_set *s, const struct trust_ref *refs,
+                  size_t n, struct tl_err *err)
+{
+	struct trust_subj *subj = calloc(n ? n : 1, sizeof(*subj));
+	struct trust_names names = { 0 };
+	struct trust_job job;
+	struct store_txn txn;
+	size_t cnt = 0;
+	int rc;
+
+	if (subj == NULL)
+		return tl_err_set(err, TL_ENOMEM, "out of memory");
+	rc = store_txn_begin(ctx->store, &txn, 1, err);
+	if (rc != TL_OK) {
+		free(subj);
+		return rc;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct store_val v;
+		struct tl_err serr;
+		json_t *e;
+		if (store_get(&txn, STORE_DB_ENTITIES, refs[i].sha1, UTIL_SHA1_LEN, &v) != TL_OK ||
+		    (e = json_loadb(v.data, v.len, 0, NULL)) == NULL)
+			continue;
+		if (trust_subj_member(&txn, refs[i].sha1, e, refs[i].version, &subj[cnt], &serr) == TL_OK)
+			cnt++;
+		else
+			trust_subj_free(&subj[cnt]);
+		json_decref(e);
+	}
+	store_abort(&txn);
+	rc = trust_job_init(&job, ctx, s, subj, cnt, &names, err);
+	if (rc == TL_OK) {
+		trust_run(&job, trust_nthreads(0));
+		pthread_mutex_destroy(&job.lock);
+		rc = trust_store(&job, err);
+	}
+	trust_names_free(&names);
+	for (size_t i = 0; i < cnt; i++)
+		trust_subj_free(&subj[i]);
+	free(subj);
+	return rc;
+}
+
 /* ---- certification for publication -------------------------------------- */
 
 static int trust_cert_from(json_t *summary, struct trust_cert *c, struct tl_err *err)

@@ -53,6 +53,20 @@ struct pub_report {
  */
 int pub_publish(struct tl_ctx *ctx, struct pub_report *rep, struct tl_err *err);
 
+/*
+ * Certification refresh: for every entity in the last publication that is
+ * still approved, re-evaluate the version that was published; where the
+ * certification attributes it should carry changed (an attestation was
+ * approved, rejected, withdrawn or expired, a framework file changed, a
+ * time-dependent check flipped), re-prepare and re-sign that entity only
+ * and write a new aggregate.  Nothing else changes: newly approved
+ * entities and versions wait for pub_publish(); entities no longer
+ * approved leave the aggregate.  When nothing changed nothing is written
+ * (rep->prepared == 0).  tillitd runs this every recheck_interval and
+ * tillitctl after each attestation decision.  Errors as pub_publish().
+ */
+int pub_refresh_certification(struct tl_ctx *ctx, struct pub_report *rep, struct tl_err *err);
+
 /* A signed MDQ document as stored, borrowed from a read transaction. */
 struct pub_doc {
 	const char *entity_id;  /* not NUL-terminated: use entity_id_len */

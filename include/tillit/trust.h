@@ -65,6 +65,20 @@ struct trust_stats {
 int trust_evaluate_all(struct tl_ctx *ctx, const struct tf_set *s, const struct trust_opts *opts,
                        json_t **out, struct trust_stats *st, struct tl_err *err);
 
+/* A member entity's version, to evaluate. */
+struct trust_ref {
+	unsigned char sha1[UTIL_SHA1_LEN];
+	unsigned version;
+};
+
+/*
+ * Bring the stored summaries of these versions up to date (recomputing
+ * only the stale ones).  Errors: store errors, TL_ENOMEM; an entity that
+ * cannot be evaluated is logged and skipped.
+ */
+int trust_refresh(struct tl_ctx *ctx, const struct tf_set *s, const struct trust_ref *refs,
+                  size_t n, struct tl_err *err);
+
 /*
  * The error-severity checks of the baseline framework that version of
  * entity_id fails: a new array of result objects (empty when it passes or
@@ -72,6 +86,19 @@ int trust_evaluate_all(struct tl_ctx *ctx, const struct tf_set *s, const struct 
  */
 int trust_baseline_failures(struct tl_ctx *ctx, const struct tf_set *s, const char *entity_id,
                             unsigned version, json_t **failures, struct tl_err *err);
+
+/*
+ * Approve entity_id's pending version, if it passes the error-severity
+ * checks of the baseline framework.  When it does not: without
+ * override_reason TL_ERULE, *failures holds the failing results (one per
+ * requirement) and nothing is stored; with override_reason (non-empty) it
+ * is approved anyway and the failing requirements and the reason go to the
+ * audit log and the entity's history.  *out: reg_entity_decide()'s result.
+ * Other errors: reg_entity_decide()'s (TL_ENOENT, TL_ESTATE).
+ */
+int trust_approve(struct tl_ctx *ctx, const struct tf_set *s, const char *entity_id,
+                  const char *override_reason, json_t **out, json_t **failures,
+                  struct tl_err *err);
 
 /*
  * Certification of a version for publication, from its stored summary
