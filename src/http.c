@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tillit/api.h"
 #include "tillit/buf.h"
 #include "tillit/log.h"
 #include "tillit/pub.h"
@@ -51,9 +52,10 @@
 #define HTTP_SHA1_PREFIX "{sha1}"
 
 /* Routes as counted in the metrics; HR_OTHER is everything unrouted. */
-enum http_route_id { HR_AGGREGATE, HR_MDQ, HR_HEALTHZ, HR_READYZ, HR_METRICS, HR_OTHER, HR__COUNT };
+enum http_route_id { HR_AGGREGATE, HR_MDQ, HR_HEALTHZ, HR_READYZ, HR_METRICS, HR_API, HR_OTHER,
+	             HR__COUNT };
 static const char *const http_route_names[HR__COUNT] = {
-	"aggregate", "mdq", "healthz", "readyz", "metrics", "other",
+	"aggregate", "mdq", "healthz", "readyz", "metrics", "api", "other",
 };
 
 /* Methods as bits, so that a route names the set it allows. */
@@ -81,7 +83,8 @@ struct http_server {
 	struct tl_ctx *ctx;
 	struct MHD_Daemon *mhd;
 	int port;
-	unsigned long long max_body;
+	unsigned long long max_body;     /* routes that take no body */
+	unsigned long long api_max_body; /* the API's (evidence comes in it) */
 	time_t started;
 	char aggregate_path[CTX_PATH_MAX];
 	char cache_control[48];
@@ -96,6 +99,7 @@ struct http_route {
 	unsigned methods; /* HM_* bits allowed */
 	enum http_route_id id;
 	http_handler_fn handler;
+	int body;         /* the handler reads the request body (collected in req->body) */
 };
 
 /* One request: owned by libmicrohttpd's *con_cls from http_uri_log() to http_completed(). */
@@ -109,6 +113,8 @@ struct http_req {
 	int too_long;                 /* the target exceeded HTTP_URL_MAX (uri is empty) */
 	int answered;                 /* a response is queued */
 	unsigned long long body_len;  /* request body bytes received */
+	unsigned long long body_max;  /* the route's limit */
+	struct buf body;              /* the body, for routes that read it */
 	size_t path_len;              /* bytes of uri before '?' */
 	char uri[];                   /* the request target as sent, NUL-terminated */
 };
@@ -118,14 +124,16 @@ static enum MHD_Result http_mdq(struct http_req *req);
 static enum MHD_Result http_healthz(struct http_req *req);
 static enum MHD_Result http_readyz(struct http_req *req);
 static enum MHD_Result http_metrics_page(struct http_req *req);
+static enum MHD_Result http_api(struct http_req *req);
 
 static const struct http_route http_routes[] = {
-	{ "/metadata/federation.xml", HM_GET | HM_HEAD, HR_AGGREGATE, http_aggregate },
-	{ HTTP_ENTITIES, HM_GET | HM_HEAD, HR_MDQ, http_mdq },
-	{ HTTP_ENTITIES "/", HM_GET | HM_HEAD, HR_MDQ, http_mdq },
-	{ "/healthz", HM_GET | HM_HEAD, HR_HEALTHZ, http_healthz },
-	{ "/readyz", HM_GET | HM_HEAD, HR_READYZ, http_readyz },
-	{ "/metrics", HM_GET | HM_HEAD, HR_METRICS, http_metrics_page },
+	{ "/metadata/federation.xml", HM_GET | HM_HEAD, HR_AGGREGATE, http_aggregate, 0 },
+	{ HTTP_ENTITIES, HM_GET | HM_HEAD, HR_MDQ, http_mdq, 0 },
+	{ HTTP_ENTITIES "/", HM_GET | HM_HEAD, HR_MDQ, http_mdq, 0 },
+	{ "/healthz", HM_GET | HM_HEAD, HR_HEALTHZ, http_healthz, 0 },
+	{ "/readyz", HM_GET | HM_HEAD, HR_READYZ, http_readyz, 0 },
+	{ "/metrics", HM_GET | HM_HEAD, HR_METRICS, http_metrics_page, 0 },
+	{ API_PREFIX "/", HM_GET | HM_POST, HR_API, http_api, 1 },
 };
 #define HTTP_NROUTES (sizeof(http_routes) / sizeof(http_routes[0]))
 
@@ -678,6 +686,40 @@ static enum MHD_Result http_metrics_page(struct http_req *req)
 	return http_queue(req, MHD_HTTP_OK, resp, len);
 }
 
+/* The JSON API: the request is handed to api.c as it was sent. */
+static enum MHD_Result http_api(struct http_req *req)
+{
+	struct api_request rq;
+	struct api_response rs;
+	struct MHD_Response *resp;
+	const char *q = memchr(req->uri, '?', strlen(req->uri));
+
+	memset(&rq, 0, sizeof(rq));
+	rq.method = req->method;
+	rq.path = req->uri + strlen(API_PREFIX);
+	rq.path_len = req->path_len - strlen(API_PREFIX);
+	rq.query = q ? q + 1 : NULL;
+	rq.authorization = http_header(req, MHD_HTTP_HEADER_AUTHORIZATION);
+	rq.body = req->body.data;
+	rq.body_len = req->body.len;
+	api_handle(req->srv->ctx, &rq, &rs);
+	if (rs.body == NULL)
+		return http_error(req, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory");
+	resp = MHD_create_response_from_buffer(rs.len, rs.body, MHD_RESPMEM_MUST_FREE);
+	if (resp == NULL) {
+		free(rs.body);
+		return http_queue(req, rs.status, NULL, 0);
+	}
+	if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json") != MHD_YES ||
+	    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") != MHD_YES ||
+	    (rs.status == MHD_HTTP_UNAUTHORIZED &&
+	     MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"tillit\"") != MHD_YES)) {
+		MHD_destroy_response(resp);
+		resp = NULL;
+	}
+	return http_queue(req, rs.status, resp, rs.len);
+}
+
 /* ---- libmicrohttpd callbacks ----------------------------------------- */
 
 /* Step 1: the target as sent (before libmicrohttpd unescapes it in place). */
@@ -704,10 +746,14 @@ static void *http_uri_log(void *cls, const char *uri, struct MHD_Connection *con
 static void http_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                            enum MHD_RequestTerminationCode why)
 {
+	struct http_req *req = *con_cls;
+
 	(void)cls;
 	(void)conn;
 	(void)why;
-	free(*con_cls);
+	if (req != NULL)
+		buf_free(&req->body);
+	free(req);
 	*con_cls = NULL;
 }
 
@@ -726,7 +772,6 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn, const
 	(void)conn; /* the same as req->conn */
 	(void)url; /* unescaped by libmicrohttpd: req->uri is used instead */
 	(void)version;
-	(void)upload_data;
 	if (req == NULL)
 		return MHD_NO; /* out of memory in http_uri_log: drop the connection */
 	if (!req->started) {
@@ -735,6 +780,8 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn, const
 		req->mbit = http_method_bit(method);
 		if (!req->too_long)
 			req->route = http_route_find(req->uri, req->path_len);
+		req->body_max = req->route != NULL && req->route->body ? srv->api_max_body : srv->max_body;
+		buf_init(&req->body, (size_t)req->body_max);
 		cl = http_header(req, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl != NULL) {
 			char *end;
@@ -743,10 +790,10 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn, const
 			len = strtoull(cl, &end, 10);
 			/* Answer before reading the body (the connection is then closed). */
 			if (cl[0] >= '0' && cl[0] <= '9' && *end == '\0' &&
-			    (errno == ERANGE || len > srv->max_body))
+			    (errno == ERANGE || len > req->body_max))
 				return http_error(req, MHD_HTTP_CONTENT_TOO_LARGE,
 				                  "the request body is larger than %llu bytes",
-				                  srv->max_body);
+				                  req->body_max);
 		}
 		return MHD_YES;
 	}
@@ -756,8 +803,11 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn, const
 	}
 	if (*upload_data_size != 0) {
 		req->body_len += *upload_data_size;
+		if (req->route != NULL && req->route->body && req->body_len <= req->body_max &&
+		    buf_append(&req->body, upload_data, *upload_data_size) != TL_OK)
+			return MHD_NO; /* out of memory */
 		*upload_data_size = 0;
-		if (req->body_len > srv->max_body) {
+		if (req->body_len > req->body_max) {
 			/*
 			 * A body without Content-Length (chunked) past the limit:
 			 * libmicrohttpd 0.9.75 cannot queue a response while the body
@@ -765,7 +815,7 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn, const
 			 * prevent, so the connection is dropped.
 			 */
 			log_debug("http: %s %.*s: body over %llu bytes, connection dropped", method,
-			          (int)req->path_len, req->uri, srv->max_body);
+			          (int)req->path_len, req->uri, req->body_max);
 			return MHD_NO;
 		}
 		return MHD_YES;
@@ -885,6 +935,7 @@ int http_start(struct http_server **out, struct tl_ctx *ctx, const char *listen_
 	}
 	srv->ctx = ctx;
 	srv->max_body = c->http_max_body;
+	srv->api_max_body = api_max_body(ctx);
 	srv->started = time(NULL);
 	ctx_path(ctx, PUB_AGGREGATE_REL, srv->aggregate_path);
 	snprintf(srv->cache_control, sizeof(srv->cache_control), "max-age=%lld", c->cache_duration);

@@ -17,7 +17,10 @@
 #include <libxml/parser.h>
 
 #include "config.h"
+#include <openssl/crypto.h>
+
 #include "tillit/audit.h"
+#include "tillit/auth.h"
 #include "tillit/conf.h"
 #include "tillit/ctx.h"
 #include "tillit/err.h"
@@ -50,6 +53,7 @@ static const char usage_text[] =
 	"  attest ENTITYID FRAMEWORK/REQUIREMENT --evidence FILE [--expires DATE]\n"
 	"  attestation list [--due 30d] [--state STATE] [--entity ENTITYID]\n"
 	"  attestation show|approve|withdraw|evidence ID | attestation reject ID --reason TEXT\n"
+	"  token add NAME --role operator|member [--member ORG] [--expires DATE] | token list | token revoke NAME\n"
 	"  audit list [--subject S] | audit verify\n"
 	"  config keys\n"
 	"DIR defaults to $TILLIT_DATA.\n";
@@ -72,7 +76,7 @@ int ctl_fail(const struct tl_err *err)
 static const char *const known_flags[] = {
 	"name=", "base-url=", "registration-authority=", "contact=", "state=", "reason=",
 	"override", "trust=", "source=", "allow-expired", "allow-sha1", "subject=", "version=",
-	"all", "summary", "refresh", "framework=", "force", "evidence=", "expires=", "due=", "entity=", "output=",
+	"all", "summary", "refresh", "role=", "member=", "framework=", "force", "evidence=", "expires=", "due=", "entity=", "output=",
 	"json", NULL,
 };
 
@@ -621,6 +625,68 @@ static int cmd_import(struct cli *c)
 	return 0;
 }
 
+static int cmd_token(struct cli *c)
+{
+	struct tl_err err = { 0 };
+	const char *verb = c->argc > 0 ? c->argv[0] : "";
+	json_t *out = NULL, *t;
+	size_t i;
+	int rc;
+
+	if ((rc = ctl_open(c, &err)) != TL_OK)
+		return ctl_fail(&err);
+	if (strcmp(verb, "add") == 0 && c->argc == 2) {
+		enum auth_role role;
+		const char *exp = ctl_flag(c, "expires");
+		time_t expires = 0;
+		char *token = NULL;
+		if (auth_role_parse(ctl_flag(c, "role"), &role) != 0)
+			return ctl_usage("usage: token add NAME --role operator|member [--member ORG] [--expires DATE]%s", "");
+		if (exp != NULL && (strlen(exp) < 10 || util_time_parse(exp, &expires) != 0)) {
+			tl_err_set(&err, TL_EINVAL, "--expires '%s' is not an ISO 8601 date (2027-12-31)", exp);
+			return ctl_fail(&err);
+		}
+		rc = auth_token_add(&c->ctx, c->argv[1], role, ctl_flag(c, "member"), expires, &token, &out, &err);
+		if (rc != TL_OK)
+			return ctl_fail(&err);
+		if (c->json) {
+			json_object_set_new(out, "token", json_string(token));
+			ctl_print_json(out);
+		} else {
+			printf("%s\n", token);
+			fprintf(stderr, "tillitctl: token %s (%s%s%s) created: it is shown only now; send it as \"Authorization: Bearer TOKEN\"\n",
+			        c->argv[1], auth_role_name(role), role == AUTH_MEMBER ? " of " : "",
+			        role == AUTH_MEMBER ? ctl_flag(c, "member") : "");
+		}
+		OPENSSL_cleanse(token, strlen(token));
+		free(token);
+		json_decref(out);
+		return 0;
+	}
+	if (strcmp(verb, "list") == 0 && c->argc == 1) {
+		if ((rc = auth_token_list(&c->ctx, &out, &err)) != TL_OK)
+			return ctl_fail(&err);
+		if (c->json)
+			ctl_print_json(out);
+		else
+			json_array_foreach(out, i, t)
+				printf("%-24s %-9s %-16s created %s%s%s\n", ctl_js(t, "name"), ctl_js(t, "role"),
+				       json_object_get(t, "member") ? ctl_js(t, "member") : "-", ctl_js(t, "created"),
+				       json_object_get(t, "expires") ? ", expires " : "",
+				       json_object_get(t, "expires") ? ctl_js(t, "expires") : "");
+		json_decref(out);
+		return 0;
+	}
+	if (strcmp(verb, "revoke") == 0 && c->argc == 2) {
+		if ((rc = auth_token_revoke(&c->ctx, c->argv[1], &err)) != TL_OK)
+			return ctl_fail(&err);
+		if (!c->json)
+			printf("token %s revoked\n", c->argv[1]);
+		return 0;
+	}
+	return ctl_usage("usage: token add NAME --role operator|member [--member ORG] [--expires DATE] | token list | token revoke NAME%s", "");
+}
+
 static int cmd_audit(struct cli *c)
 {
 	struct tl_err err = { 0 };
@@ -738,6 +804,8 @@ int main(int argc, char **argv)
 		rc = cmd_import(&c);
 	else if (strcmp(noun, "audit") == 0)
 		rc = cmd_audit(&c);
+	else if (strcmp(noun, "token") == 0)
+		rc = cmd_token(&c);
 	else if (strcmp(noun, "framework") == 0)
 		rc = cmd_framework(&c);
 	else if (strcmp(noun, "evaluate") == 0)

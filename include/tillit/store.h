@@ -42,6 +42,7 @@ enum store_db {
 	STORE_DB_EVIDENCE,     /* be64 id -> the attestation's evidence bytes */
 	STORE_DB_REPORTS,      /* sha1 || be32 version -> evaluation summary JSON (trust.h) */
 	STORE_DB_NAMES,        /* sha1 -> "lang\tdisplay name\n"... of an approved IdP (trust.h) */
+	STORE_DB_TOKENS,       /* SHA-256 of an API token -> its record JSON (auth.h) */
 	STORE_DB__COUNT
 };
 
