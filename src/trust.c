@@ -1,7 +1,6 @@
 /* trust.c - evaluation of the registry's entities, stored summaries, certification. */
 #include "tillit/trust.h"
 
-#include <glib.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -246,66 +245,118 @@ static json_t *trust_fresh(struct store_txn *txn, const struct trust_subj *s,
 
 /* ---- display names of approved identity providers --------------------- */
 
+/*
+ * STORE_DB_NAME_IDX holds "lang TAB name" NUL sha1 for every display name
+ * of an approved IdP, so that "is this name taken?" is one prefix lookup,
+ * whatever the size of the federation.
+ */
+#define TRUST_NAME_KEY_MAX (STORE_KEY_MAX - UTIL_SHA1_LEN - 1)
+
 struct trust_names {
-	GHashTable *owner; /* "lang\tname" -> entityID, or "" when several own it */
+	struct store_txn *txn;           /* the evaluating thread's */
+	const unsigned char *self;       /* the entity being evaluated */
 };
 
-static void trust_names_load(struct store_txn *txn, struct trust_names *n)
+static size_t trust_name_key(const char *lang, const char *name, unsigned char *key)
 {
-	struct store_iter it;
-	struct store_val k, v;
+	int n = snprintf((char *)key, TRUST_NAME_KEY_MAX, "%s\t%s", lang ? lang : "", name ? name : "");
 
-	n->owner = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	store_iter_begin(txn, STORE_DB_NAMES, NULL, 0, &it);
-	while (store_iter_next(&it, &k, &v)) {
-		char *text = g_strndup(v.data, v.len), *line, *save = NULL, *id;
-		/* the first line is the entityID, then lang TAB name lines */
-		id = strtok_r(text, "\n", &save);
-		for (line = strtok_r(NULL, "\n", &save); id != NULL && line != NULL;
-		     line = strtok_r(NULL, "\n", &save)) {
-			char *prev = g_hash_table_lookup(n->owner, line);
-			if (prev == NULL)
-				g_hash_table_insert(n->owner, g_strdup(line), g_strdup(id));
-			else if (strcmp(prev, id) != 0)
-				g_hash_table_insert(n->owner, g_strdup(line), g_strdup(""));
-		}
-		g_free(text);
-	}
-	store_iter_end(&it);
-}
-
-static void trust_names_free(struct trust_names *n)
-{
-	if (n->owner != NULL)
-		g_hash_table_destroy(n->owner);
-	n->owner = NULL;
+	if (n < 0 || n >= TRUST_NAME_KEY_MAX)
+		return 0; /* too long to index: never reported as taken */
+	key[n] = '\0';
+	return (size_t)n + 1;
 }
 
 static int trust_name_taken(void *ud, const char *entity_id, const char *lang, const char *name)
 {
 	struct trust_names *n = ud;
-	char *key = g_strdup_printf("%s\t%s", lang ? lang : "", name ? name : "");
-	const char *owner = g_hash_table_lookup(n->owner, key);
+	unsigned char prefix[STORE_KEY_MAX];
+	size_t plen = trust_name_key(lang, name, prefix);
+	struct store_iter it;
+	struct store_val k, v;
+	int taken = 0;
 
-	g_free(key);
-	return owner != NULL && strcmp(owner, entity_id) != 0;
+	(void)entity_id;
+	if (plen == 0)
+		return 0;
+	store_iter_begin(n->txn, STORE_DB_NAME_IDX, prefix, plen, &it);
+	while (!taken && store_iter_next(&it, &k, &v)) {
+		const unsigned char *owner = (const unsigned char *)k.data + plen;
+		struct store_val ev;
+		json_t *e;
+		if (k.len != plen + UTIL_SHA1_LEN || memcmp(owner, n->self, UTIL_SHA1_LEN) == 0)
+			continue;
+		/* only an identity provider that is approved now counts */
+		if (store_get(n->txn, STORE_DB_ENTITIES, owner, UTIL_SHA1_LEN, &ev) == TL_OK &&
+		    (e = json_loadb(ev.data, ev.len, 0, NULL)) != NULL) {
+			taken = strcmp(trust_str(e, "state"), "approved") == 0;
+			json_decref(e);
+		}
+	}
+	store_iter_end(&it);
+	return taken;
+}
+
+/* Replace the display names indexed for sha1 by those in names ("id\nlang\tname\n"...). */
+static void trust_names_put(struct store_txn *txn, const unsigned char sha1[UTIL_SHA1_LEN],
+                            const char *names)
+{
+	struct store_val old;
+	unsigned char key[STORE_KEY_MAX];
+
+	for (int pass = 0; pass < 2; pass++) {
+		const char *blob;
+		size_t blen;
+		char *copy, *line, *save = NULL;
+		if (pass == 0) {
+			if (store_get(txn, STORE_DB_NAMES, sha1, UTIL_SHA1_LEN, &old) != TL_OK)
+				continue;
+			blob = old.data;
+			blen = old.len;
+		} else {
+			blob = names;
+			blen = strlen(names);
+		}
+		copy = strndup(blob, blen);
+		if (copy == NULL)
+			continue;
+		line = strtok_r(copy, "\n", &save); /* the entityID */
+		for (line = strtok_r(NULL, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+			char *tab = strchr(line, '\t');
+			size_t klen;
+			if (tab == NULL)
+				continue;
+			*tab = '\0';
+			klen = trust_name_key(line, tab + 1, key);
+			if (klen == 0)
+				continue;
+			memcpy(key + klen, sha1, UTIL_SHA1_LEN);
+			if (pass == 0)
+				store_del(txn, STORE_DB_NAME_IDX, key, klen + UTIL_SHA1_LEN);
+			else
+				store_put(txn, STORE_DB_NAME_IDX, key, klen + UTIL_SHA1_LEN, "", 0);
+		}
+		free(copy);
+	}
+	store_put(txn, STORE_DB_NAMES, sha1, UTIL_SHA1_LEN, names, strlen(names));
 }
 
 /* "ENTITYID\nlang\tname\n..." for an IdP model, or NULL when it has no display name. */
 static char *trust_names_of(const struct mdm_entity *m)
 {
 	const struct mdm_role *idp = mdm_role(m, MDM_ROLE_IDP);
-	GString *g;
+	struct buf b;
 
 	if (idp == NULL)
 		return NULL;
-	g = g_string_new(m->entity_id);
-	g_string_append_c(g, '\n');
+	buf_init(&b, 64 * 1024);
+	buf_puts(&b, m->entity_id);
+	buf_puts(&b, "\n");
 	for (const struct mdm_text *t = idp->ui; t != NULL; t = t->next)
 		if (strcmp(t->element, "DisplayName") == 0 && t->value != NULL &&
 		    strchr(t->value, '\n') == NULL && strchr(t->value, '\t') == NULL)
-			g_string_append_printf(g, "%s\t%s\n", t->lang ? t->lang : "", t->value);
-	return g_string_free(g, FALSE);
+			buf_printf(&b, "%s\t%s\n", t->lang ? t->lang : "", t->value);
+	return buf_steal(&b, NULL);
 }
 
 /* ---- evaluating one subject --------------------------------------------- */
@@ -319,7 +370,6 @@ struct trust_job {
 	pthread_mutex_t lock;
 	int force, full;
 	time_t now;
-	struct trust_names *names;
 };
 
 static json_t *trust_summary(const struct trust_subj *s, const struct tf_report *r,
@@ -376,6 +426,7 @@ static void trust_eval_subj(struct trust_job *job, struct store_txn *txn, struct
 	char fp[2 * UTIL_SHA256_LEN + 1], day[16];
 	struct md_limits lim = { (size_t)job->ctx->conf.max_metadata_size * 2,
 		                 (int)job->ctx->conf.max_xml_depth, 0 };
+	struct trust_names names = { txn, s->sha1 };
 	size_t natt = 0;
 	json_t *sum;
 
@@ -397,10 +448,8 @@ static void trust_eval_subj(struct trust_job *job, struct store_txn *txn, struct
 	c.registration_authority = *job->ctx->conf.registration_authority
 	                               ? job->ctx->conf.registration_authority
 	                               : job->ctx->conf.base_url;
-	if (job->names != NULL) {
-		c.display_name_taken = trust_name_taken;
-		c.ud = job->names;
-	}
+	c.display_name_taken = trust_name_taken;
+	c.ud = &names;
 	s->rc = tf_evaluate(job->set, m, att, natt, &c, &r, &s->err);
 	if (s->rc != TL_OK)
 		goto out;
@@ -486,7 +535,7 @@ static int trust_store(struct trust_job *job, struct tl_err *err)
 			trust_report_key(s, key);
 			store_put(&txn, STORE_DB_REPORTS, key, sizeof(key), s->summary, strlen(s->summary));
 			if (s->names != NULL)
-				store_put(&txn, STORE_DB_NAMES, s->sha1, UTIL_SHA1_LEN, s->names, strlen(s->names));
+				trust_names_put(&txn, s->sha1, s->names);
 			any = 1;
 		}
 		if (!any) {
@@ -508,14 +557,10 @@ static double trust_clock(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Set up job over subj[0..n) with the display names of the registry. */
-static int trust_job_init(struct trust_job *job, struct tl_ctx *ctx, const struct tf_set *set,
-                          struct trust_subj *subj, size_t n, struct trust_names *names,
-                          struct tl_err *err)
+/* Set up job over subj[0..n). */
+static void trust_job_init(struct trust_job *job, struct tl_ctx *ctx, const struct tf_set *set,
+                           struct trust_subj *subj, size_t n)
 {
-	struct store_txn txn;
-	int rc;
-
 	memset(job, 0, sizeof(*job));
 	job->ctx = ctx;
 	job->set = set;
@@ -523,13 +568,6 @@ static int trust_job_init(struct trust_job *job, struct tl_ctx *ctx, const struc
 	job->n = n;
 	job->now = util_now();
 	pthread_mutex_init(&job->lock, NULL);
-	rc = store_txn_begin(ctx->store, &txn, 1, err);
-	if (rc != TL_OK)
-		return rc;
-	trust_names_load(&txn, names);
-	store_abort(&txn);
-	job->names = names;
-	return TL_OK;
 }
 
 int trust_report(struct tl_ctx *ctx, const struct tf_set *s, const char *entity_id,
@@ -537,7 +575,6 @@ int trust_report(struct tl_ctx *ctx, const struct tf_set *s, const char *entity_
 {
 	struct trust_subj subj;
 	struct trust_job job;
-	struct trust_names names = { 0 };
 	struct store_txn txn;
 	json_t *rep;
 	int rc;
@@ -551,9 +588,7 @@ int trust_report(struct tl_ctx *ctx, const struct tf_set *s, const char *entity_
 	store_abort(&txn);
 	if (rc != TL_OK)
 		goto out;
-	rc = trust_job_init(&job, ctx, s, &subj, 1, &names, err);
-	if (rc != TL_OK)
-		goto out;
+	trust_job_init(&job, ctx, s, &subj, 1);
 	job.full = 1;
 	trust_run(&job, 1);
 	pthread_mutex_destroy(&job.lock);
@@ -574,7 +609,6 @@ int trust_report(struct tl_ctx *ctx, const struct tf_set *s, const char *entity_
 	                    json_incref(json_object_get(subj.stored, "baseline_failures")));
 	*out = rep;
 out:
-	trust_names_free(&names);
 	trust_subj_free(&subj);
 	return rc;
 }
@@ -722,7 +756,6 @@ int trust_evaluate_all(struct tl_ctx *ctx, const struct tf_set *s, const struct 
 {
 	struct trust_subj *subj = NULL;
 	struct trust_job job;
-	struct trust_names names = { 0 };
 	size_t n = 0;
 	double t0 = trust_clock();
 	json_t *arr;
@@ -733,9 +766,7 @@ int trust_evaluate_all(struct tl_ctx *ctx, const struct tf_set *s, const struct 
 	rc = trust_collect(ctx, opts->source, opts->approved, &subj, &n, err);
 	if (rc != TL_OK)
 		return rc;
-	rc = trust_job_init(&job, ctx, s, subj, n, &names, err);
-	if (rc != TL_OK)
-		goto out;
+	trust_job_init(&job, ctx, s, subj, n);
 	job.force = opts->force;
 	job.full = opts->full;
 	trust_run(&job, trust_nthreads(opts->threads));
@@ -772,7 +803,6 @@ int trust_evaluate_all(struct tl_ctx *ctx, const struct tf_set *s, const struct 
 	*out = arr;
 	st->seconds = trust_clock() - t0;
 out:
-	trust_names_free(&names);
 	for (size_t i = 0; i < n; i++)
 		trust_subj_free(&subj[i]);
 	free(subj);
@@ -783,7 +813,6 @@ int trust_refresh(struct tl_ctx *ctx, const struct tf_set *s, const struct trust
                   size_t n, struct tl_err *err)
 {
 	struct trust_subj *subj = calloc(n ? n : 1, sizeof(*subj));
-	struct trust_names names = { 0 };
 	struct trust_job job;
 	struct store_txn txn;
 	size_t cnt = 0;
@@ -810,13 +839,10 @@ int trust_refresh(struct tl_ctx *ctx, const struct tf_set *s, const struct trust
 		json_decref(e);
 	}
 	store_abort(&txn);
-	rc = trust_job_init(&job, ctx, s, subj, cnt, &names, err);
-	if (rc == TL_OK) {
-		trust_run(&job, trust_nthreads(0));
-		pthread_mutex_destroy(&job.lock);
-		rc = trust_store(&job, err);
-	}
-	trust_names_free(&names);
+	trust_job_init(&job, ctx, s, subj, cnt);
+	trust_run(&job, trust_nthreads(0));
+	pthread_mutex_destroy(&job.lock);
+	rc = trust_store(&job, err);
 	for (size_t i = 0; i < cnt; i++)
 		trust_subj_free(&subj[i]);
 	free(subj);

@@ -41,7 +41,8 @@ enum store_db {
 	STORE_DB_ATTEST_IDX,   /* sha1(entityID) || be64 id -> "" : an entity's attestations */
 	STORE_DB_EVIDENCE,     /* be64 id -> the attestation's evidence bytes */
 	STORE_DB_REPORTS,      /* sha1 || be32 version -> evaluation summary JSON (trust.h) */
-	STORE_DB_NAMES,        /* sha1 -> "lang\tdisplay name\n"... of an approved IdP (trust.h) */
+	STORE_DB_NAMES,        /* sha1 -> "entityID\nlang\tdisplay name\n"... of an approved IdP (trust.h) */
+	STORE_DB_NAME_IDX,     /* "lang\tdisplay name" NUL sha1 -> "": who uses a display name */
 	STORE_DB_TOKENS,       /* SHA-256 of an API token -> its record JSON (auth.h) */
 	STORE_DB__COUNT
 };
