@@ -30,18 +30,16 @@ static void maint_run_once(struct maint *m)
 	struct trust_stats st;
 	struct pub_report rep;
 	struct tl_err err = { 0 };
-	json_t *all = NULL;
 
 	if (trust_load(ctx, &set, &err) != TL_OK) {
 		log_err("maintenance: the trust frameworks do not load, nothing re-evaluated: %s", err.msg);
 		return;
 	}
-	if (trust_evaluate_all(ctx, set, &o, &all, &st, &err) != TL_OK)
+	if (trust_evaluate_all(ctx, set, &o, NULL, &st, &err) != TL_OK)
 		log_warn("maintenance: evaluation failed: %s", err.msg);
 	else if (st.evaluated > 0)
 		log_info("maintenance: %zu of %zu entities re-evaluated in %.3f s", st.evaluated, st.entities,
 		         st.seconds);
-	json_decref(all);
 	tf_set_free(set);
 	if (pub_refresh_certification(ctx, &rep, &err) != TL_OK)
 		log_warn("maintenance: certification refresh failed: %s", err.msg);

@@ -136,6 +136,7 @@ struct mdm_frame {
 	void *obj;              /* the model object this element fills */
 	size_t text_len;        /* characters of direct text (for the length check) */
 	int text_data_uri;      /* text starts with "data:" */
+	int has_children;       /* its text is only the white space between child elements */
 	const xmlChar *child_names[MDM_CHILD_NAMES];
 	int child_counts[MDM_CHILD_NAMES];
 	int nchild_names;
@@ -753,6 +754,8 @@ static void mdm_sax_start(void *ctx, const xmlChar *local, const xmlChar *prefix
 		return;
 	}
 	parent = p->depth > 0 ? &p->frames[p->depth - 1] : NULL;
+	if (parent != NULL)
+		parent->has_children = 1;
 	f = &p->frames[p->depth++];
 	memset(f, 0, sizeof(*f));
 	f->line = mdm_line(p);
@@ -763,7 +766,9 @@ static void mdm_sax_start(void *ctx, const xmlChar *local, const xmlChar *prefix
 	/* text of an element with children is not collected */
 	p->capture = 0;
 	for (int i = 0; i < nattrs; i++) {
-		size_t n = (size_t)(attrs[5 * i + 4] - attrs[5 * i + 3]);
+		size_t n = 0;
+		for (const xmlChar *c = attrs[5 * i + 3]; c < attrs[5 * i + 4]; c++)
+			n += (*c & 0xc0) != 0x80;
 		if (n > p->m->longest_text && strncmp((const char *)attrs[5 * i + 3], "data:", 5) != 0) {
 			p->m->longest_text = n;
 			p->m->longest_loc.line = f->line;
@@ -801,7 +806,7 @@ static void mdm_sax_end(void *ctx, const xmlChar *local, const xmlChar *prefix,
 	if (p->rc != TL_OK || p->depth == 0)
 		return;
 	f = &p->frames[p->depth - 1];
-	if (f->text_len > p->m->longest_text && !f->text_data_uri && f->kind != F_CERT) {
+	if (!f->has_children && f->text_len > p->m->longest_text && !f->text_data_uri && f->kind != F_CERT) {
 		p->m->longest_text = f->text_len;
 		p->m->longest_loc.line = f->line;
 		p->m->longest_loc.path = arena_strndup(p->a, p->path, p->path_len);
@@ -888,7 +893,8 @@ static void mdm_sax_chars(void *ctx, const xmlChar *ch, int len)
 	f = &p->frames[p->depth - 1];
 	if (f->text_len == 0 && len >= 5 && memcmp(ch, "data:", 5) == 0)
 		f->text_data_uri = 1;
-	f->text_len += (size_t)len;
+	for (int i = 0; i < len; i++) /* characters, not bytes */
+		f->text_len += (ch[i] & 0xc0) != 0x80;
 	if (!p->capture)
 		return;
 	if (p->text_len + (size_t)len > MDM_TEXT_MAX) {
@@ -1040,6 +1046,288 @@ void mdm_free(struct mdm_entity *m)
 	a = m->arena;
 	arena_free(a);
 	free(a);
+}
+
+/* ---- freezing and thawing ------------------------------------------------ */
+
+/*
+ * fix() is given the address of a pointer field of an object in the
+ * buffer being converted; it rewrites the field (address -> offset, or
+ * offset -> address) and returns where the object it refers to is in that
+ * buffer, or NULL.  The visitor below is the one list of every pointer in
+ * the model: a field added to mdm.h must be added here too (test_mdm's
+ * round trip of every fixture would fail under ASan otherwise).
+ */
+typedef void *(*mdm_fix_fn)(void *field, void *ud);
+
+#define FX(x) ((void)fix((void *)&(x), ud))
+
+static void mdm_visit_loc(struct mdm_loc *l, mdm_fix_fn fix, void *ud)
+{
+	FX(l->path);
+}
+
+static void mdm_visit_texts(struct mdm_text **head, mdm_fix_fn fix, void *ud)
+{
+	for (struct mdm_text *t = fix(head, ud); t != NULL; t = fix(&t->next, ud)) {
+		FX(t->element);
+		FX(t->lang);
+		FX(t->value);
+		mdm_visit_loc(&t->loc, fix, ud);
+	}
+}
+
+static void mdm_visit_methods(struct mdm_method **head, mdm_fix_fn fix, void *ud)
+{
+	for (struct mdm_method *x = fix(head, ud); x != NULL; x = fix(&x->next, ud)) {
+		FX(x->element);
+		FX(x->algorithm);
+		mdm_visit_loc(&x->loc, fix, ud);
+	}
+}
+
+static void mdm_visit_endpoints(struct mdm_endpoint **head, mdm_fix_fn fix, void *ud)
+{
+	for (struct mdm_endpoint *e = fix(head, ud); e != NULL; e = fix(&e->next, ud)) {
+		FX(e->element);
+		FX(e->binding);
+		FX(e->location);
+		FX(e->response_location);
+		mdm_visit_loc(&e->loc, fix, ud);
+	}
+}
+
+static void mdm_visit_attrs(struct mdm_attr **head, mdm_fix_fn fix, void *ud)
+{
+	for (struct mdm_attr *a = fix(head, ud); a != NULL; a = fix(&a->next, ud)) {
+		FX(a->name);
+		FX(a->name_format);
+		FX(a->friendly_name);
+		for (struct mdm_value *v = fix(&a->values, ud); v != NULL; v = fix(&v->next, ud))
+			FX(v->value);
+		mdm_visit_loc(&a->loc, fix, ud);
+	}
+}
+
+static void mdm_visit(struct mdm_entity *m, mdm_fix_fn fix, void *ud)
+{
+	FX(m->entity_id);
+	FX(m->valid_until);
+	FX(m->cache_duration);
+	FX(m->registration_authority);
+	FX(m->registration_instant);
+	mdm_visit_loc(&m->longest_loc, fix, ud);
+	mdm_visit_loc(&m->loc, fix, ud);
+	mdm_visit_attrs(&m->entity_attrs, fix, ud);
+	mdm_visit_texts(&m->org, fix, ud);
+	mdm_visit_methods(&m->algs, fix, ud);
+	for (struct mdm_lang *l = fix(&m->langs, ud); l != NULL; l = fix(&l->next, ud)) {
+		FX(l->element);
+		FX(l->scope);
+		FX(l->lang);
+		mdm_visit_loc(&l->loc, fix, ud);
+	}
+	for (struct mdm_contact *c = fix(&m->contacts, ud); c != NULL; c = fix(&c->next, ud)) {
+		FX(c->type);
+		FX(c->remd_type);
+		FX(c->company);
+		FX(c->given_name);
+		FX(c->surname);
+		for (int i = 0; i < 8; i++) {
+			FX(c->emails[i]);
+			FX(c->phones[i]);
+		}
+		mdm_visit_loc(&c->loc, fix, ud);
+	}
+	for (struct mdm_role *r = fix(&m->role_list, ud); r != NULL; r = fix(&r->next, ud)) {
+		FX(r->element);
+		FX(r->protocols);
+		FX(r->error_url);
+		mdm_visit_endpoints(&r->endpoints, fix, ud);
+		mdm_visit_endpoints(&r->discovery, fix, ud);
+		for (struct mdm_key *k = fix(&r->keys, ud); k != NULL; k = fix(&k->next, ud)) {
+			FX(k->cert_b64);
+			mdm_visit_methods(&k->methods, fix, ud);
+			mdm_visit_loc(&k->loc, fix, ud);
+		}
+		mdm_visit_texts(&r->ui, fix, ud);
+		for (struct mdm_scope *sc = fix(&r->scopes, ud); sc != NULL; sc = fix(&sc->next, ud)) {
+			FX(sc->value);
+			mdm_visit_loc(&sc->loc, fix, ud);
+		}
+		for (struct mdm_acs_service *sv = fix(&r->services, ud); sv != NULL; sv = fix(&sv->next, ud)) {
+			mdm_visit_texts(&sv->names, fix, ud);
+			mdm_visit_attrs(&sv->requested, fix, ud);
+			mdm_visit_loc(&sv->loc, fix, ud);
+		}
+		mdm_visit_methods(&r->algs, fix, ud);
+		for (int i = 0; i < 16; i++)
+			FX(r->nameid_formats[i]);
+		mdm_visit_loc(&r->loc, fix, ud);
+	}
+}
+
+#define MDM_MAGIC 0x544c4d4dU /* "TLMM" */
+
+struct mdm_blob_hdr {
+	uint32_t magic;
+	uint32_t format;
+	uint64_t size;     /* bytes of arena data after the header */
+	uint64_t root;     /* offset + 1 of the mdm_entity */
+};
+
+struct mdm_freezer {
+	unsigned char *base;       /* the copy's data */
+	size_t nblocks;
+	struct { const unsigned char *start; size_t used, off; } blk[256];
+	int bad;
+};
+
+/* Address in the original arena -> offset + 1 (0 stays 0 for NULL). */
+static uint64_t mdm_offset(struct mdm_freezer *f, const void *p)
+{
+	const unsigned char *q = p;
+
+	if (q == NULL)
+		return 0;
+	for (size_t i = 0; i < f->nblocks; i++)
+		if (q >= f->blk[i].start && q < f->blk[i].start + f->blk[i].used)
+			return f->blk[i].off + (uint64_t)(q - f->blk[i].start) + 1;
+	f->bad = 1; /* a pointer outside the arena: cannot be frozen */
+	return 0;
+}
+
+static void *mdm_fix_freeze(void *field, void *ud)
+{
+	struct mdm_freezer *f = ud;
+	void **pp = field;
+	uint64_t off = mdm_offset(f, *pp);
+
+	*(uintptr_t *)pp = (uintptr_t)off;
+	return off ? f->base + off - 1 : NULL;
+}
+
+int mdm_freeze(const struct mdm_entity *m, void **blob, size_t *len, struct tl_err *err)
+{
+	struct mdm_freezer *f = calloc(1, sizeof(*f));
+	struct mdm_blob_hdr h;
+	size_t total = 0, off = 0;
+	unsigned char *out;
+	uint64_t root;
+
+	*blob = NULL;
+	*len = 0;
+	if (f == NULL)
+		return tl_err_set(err, TL_ENOMEM, "out of memory freezing a model");
+	for (struct mdm_block *b = m->arena->head; b != NULL; b = b->next) {
+		if (f->nblocks == sizeof(f->blk) / sizeof(f->blk[0])) {
+			free(f);
+			return tl_err_set(err, TL_ELIMIT, "the model is too large to freeze");
+		}
+		f->blk[f->nblocks].start = b->data;
+		f->blk[f->nblocks].used = b->used;
+		f->blk[f->nblocks].off = total;
+		total += (b->used + 7) & ~(size_t)7;
+		f->nblocks++;
+	}
+	out = calloc(1, sizeof(h) + total);
+	if (out == NULL) {
+		free(f);
+		return tl_err_set(err, TL_ENOMEM, "out of memory freezing a model");
+	}
+	f->base = out + sizeof(h);
+	for (size_t i = 0; i < f->nblocks; i++)
+		memcpy(f->base + f->blk[i].off, f->blk[i].start, f->blk[i].used);
+	root = mdm_offset(f, m);
+	if (root == 0) {
+		free(out);
+		free(f);
+		return tl_err_set(err, TL_EINTERNAL, "the model is not in its arena");
+	}
+	{
+		struct mdm_entity *copy = (struct mdm_entity *)(void *)(f->base + root - 1);
+		copy->arena = NULL;
+		mdm_visit(copy, mdm_fix_freeze, f);
+	}
+	(void)off;
+	if (f->bad) {
+		free(out);
+		free(f);
+		return tl_err_set(err, TL_EINTERNAL, "the model points outside its arena");
+	}
+	h.magic = MDM_MAGIC;
+	h.format = MDM_FORMAT;
+	h.size = total;
+	h.root = root;
+	memcpy(out, &h, sizeof(h));
+	*blob = out;
+	*len = sizeof(h) + total;
+	free(f);
+	return TL_OK;
+}
+
+struct mdm_thawer {
+	unsigned char *base;
+	uint64_t size;
+	int bad;
+};
+
+static void *mdm_fix_thaw(void *field, void *ud)
+{
+	struct mdm_thawer *t = ud;
+	uintptr_t off = *(uintptr_t *)field;
+
+	if (off == 0) {
+		*(void **)field = NULL;
+		return NULL;
+	}
+	if (off > t->size) {
+		t->bad = 1;
+		*(void **)field = NULL;
+		return NULL;
+	}
+	*(void **)field = t->base + off - 1;
+	return t->base + off - 1;
+}
+
+int mdm_thaw(const void *blob, size_t len, struct mdm_entity **out, struct tl_err *err)
+{
+	struct mdm_blob_hdr h;
+	struct mdm_arena *a;
+	struct mdm_block *b;
+	struct mdm_thawer t;
+	struct mdm_entity *m;
+
+	*out = NULL;
+	if (len < sizeof(h))
+		return tl_err_set(err, TL_EPARSE, "not a frozen model");
+	memcpy(&h, blob, sizeof(h));
+	if (h.magic != MDM_MAGIC || h.format != MDM_FORMAT || h.size != len - sizeof(h) ||
+	    h.root == 0 || h.root + sizeof(struct mdm_entity) - 1 > h.size)
+		return tl_err_set(err, TL_EPARSE, "not a frozen model of format %d", MDM_FORMAT);
+	a = calloc(1, sizeof(*a));
+	b = malloc(sizeof(*b) + (size_t)h.size);
+	if (a == NULL || b == NULL) {
+		free(a);
+		free(b);
+		return tl_err_set(err, TL_ENOMEM, "out of memory thawing a model");
+	}
+	memcpy(b->data, (const unsigned char *)blob + sizeof(h), (size_t)h.size);
+	b->used = b->cap = (size_t)h.size; /* full: later allocations get a block of their own */
+	b->next = NULL;
+	a->head = b;
+	t.base = b->data;
+	t.size = h.size;
+	t.bad = 0;
+	m = (struct mdm_entity *)(void *)(b->data + h.root - 1);
+	mdm_visit(m, mdm_fix_thaw, &t);
+	m->arena = a;
+	if (t.bad) {
+		mdm_free(m);
+		return tl_err_set(err, TL_EPARSE, "a frozen model is damaged");
+	}
+	*out = m;
+	return TL_OK;
 }
 
 const struct mdm_role *mdm_role(const struct mdm_entity *m, enum mdm_role_kind kind)

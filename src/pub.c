@@ -883,7 +883,6 @@ static int pub_refresh_trust(struct tl_ctx *ctx, struct tl_err *err)
 	struct tf_set *set = NULL;
 	struct trust_opts o = { 0 };
 	struct trust_stats st;
-	json_t *all = NULL;
 	int rc;
 
 	rc = trust_load(ctx, &set, err);
@@ -891,8 +890,7 @@ static int pub_refresh_trust(struct tl_ctx *ctx, struct tl_err *err)
 		return tl_err_prefix(err, "cannot certify");
 	o.approved = 1;
 	o.threads = ctx->conf.signing_threads > 0 ? (unsigned)ctx->conf.signing_threads : 0;
-	rc = trust_evaluate_all(ctx, set, &o, &all, &st, err);
-	json_decref(all);
+	rc = trust_evaluate_all(ctx, set, &o, NULL, &st, err);
 	tf_set_free(set);
 	return rc;
 }

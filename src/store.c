@@ -10,7 +10,7 @@ static const char *const store_db_names[STORE_DB__COUNT] = {
 	"meta", "members", "entities", "versions", "history",
 	"audit", "prepared", "mdq", "imported", "sources", "imported_xml",
 	"version_xml", "attest", "attest_idx", "evidence", "reports",
-	"names", "name_idx", "tokens",
+	"names", "name_idx", "tokens", "models",
 };
 
 static int store_lmdb_err(struct tl_err *err, int mrc, const char *what, const char *path)

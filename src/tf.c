@@ -1001,6 +1001,11 @@ static int tf_add_result(struct tf_report *r, const struct tf_requirement *req,
 
 	res->req = req;
 	res->outcome = o;
+	if (r->quiet) {
+		res->path = res->message = NULL;
+		r->nresults++;
+		return TL_OK;
+	}
 	res->path = strdup(path ? path : "");
 	res->message = strdup(msg ? msg : "");
 	if (res->path == NULL || res->message == NULL) {
@@ -1137,7 +1142,7 @@ static int tf_eval_req(struct tf_eval *e, const struct tf_requirement *req)
 		rc = tf_eval_attest(e, req, &o);
 	} else {
 		struct tfc_out out;
-		memset(&out, 0, sizeof(out));
+		out.quiet = e->c->quiet;
 		tfc_run(req->check, req->params, e->m, e->c, roles, &out);
 		if (req->check->time_dependent)
 			e->r->time_dependent = 1;
@@ -1271,6 +1276,7 @@ int tf_evaluate(const struct tf_set *s, const struct mdm_entity *m,
 	if (r == NULL)
 		return tl_err_set(err, TL_ENOMEM, "out of memory evaluating");
 	r->evaluated = c->now;
+	r->quiet = c->quiet;
 	r->results = calloc(nreqs ? nreqs : 1, sizeof(*r->results));
 	r->levels = calloc(s->nlevels ? s->nlevels : 1, sizeof(*r->levels));
 	memset(&e, 0, sizeof(e));

@@ -198,6 +198,8 @@ static void tfc_set(struct tfc_out *o, enum tf_outcome oc, const char *path, con
                     va_list ap)
 {
 	o->outcome = oc;
+	if (o->quiet)
+		return; /* formatting is most of a check's cost */
 	snprintf(o->path, sizeof(o->path), "%s", path ? path : "");
 	vsnprintf(o->msg, sizeof(o->msg), fmt, ap);
 }
@@ -236,6 +238,22 @@ static void na(struct tfc_out *o, const char *fmt, ...)
 }
 
 /* ---- model helpers ---------------------------------------------------- */
+
+/* "a" or "an" before word. */
+static const char *article(const char *word)
+{
+	return strchr("aeiouAEIOU", word[0]) != NULL && word[0] != '\0' ? "an" : "a";
+}
+
+/* Characters (not bytes) of a UTF-8 string. */
+static size_t utf8_len(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
 
 static unsigned role_bit(const struct mdm_role *r)
 {
@@ -351,8 +369,16 @@ static void c_entityid_scheme(const struct mdm_entity *m, const struct tfc_args 
 			return;
 		}
 	}
-	fail(o, path, "The entityID '%s' must start with %s.", id,
-	     n == 1 && strcmp(tfc_pos(a, 0), "https") == 0 ? "https://" : "https://, http:// or urn:");
+	{
+		char want[64] = "";
+		for (int i = 0; i < (n ? n : 3); i++) {
+			const char *sch = n ? tfc_pos(a, i) : i == 0 ? "https" : i == 1 ? "http" : "urn";
+			int last = i == (n ? n : 3) - 1;
+			snprintf(want + strlen(want), sizeof(want) - strlen(want), "%s%s%s",
+			         i == 0 ? "" : last ? " or " : ", ", sch, strcmp(sch, "urn") == 0 ? ":" : "://");
+		}
+		fail(o, path, "The entityID '%s' must start with %s.", id, want);
+	}
 }
 
 static void c_entityid_length(const struct mdm_entity *m, const struct tfc_args *a,
@@ -583,9 +609,21 @@ static void c_lang_unique(const struct mdm_entity *m, const struct tfc_args *a,
 		pass(o, ENTITY_PATH, "No element is given twice in the same language.");
 }
 
+/*
+ * Elements users read: mdui, Organization and the service names.  Other
+ * elements with xml:lang (mdrpi:RegistrationPolicy, mdrpi:PublicationInfo's
+ * UsagePolicy) are documents per language, not texts every language needs.
+ */
+static int lang_display(const struct mdm_lang *l)
+{
+	return starts(l->element, "mdui:") || starts(l->element, "md:Organization") ||
+	       strcmp(l->element, "md:ServiceName") == 0 || strcmp(l->element, "md:ServiceDescription") == 0;
+}
+
 static int lang_in_scope(const struct mdm_lang *l, const char *scope)
 {
-	return strcmp(scope, "all") == 0 || (strcmp(scope, "mdui") == 0 && starts(l->element, "mdui:"));
+	return (strcmp(scope, "all") == 0 && lang_display(l)) ||
+	       (strcmp(scope, "mdui") == 0 && starts(l->element, "mdui:"));
 }
 
 static int v_lang(const struct tfc_args *a, char *why, size_t n)
@@ -637,9 +675,13 @@ static void c_lang_consistent(const struct mdm_entity *m, const struct tfc_args 
 	(void)c;
 	(void)roles;
 	for (const struct mdm_lang *l = m->langs; l != NULL; l = l->next) {
+		if (!lang_display(l))
+			continue;
 		/* every language used anywhere must be used by every localised element */
 		for (const struct mdm_lang *k = m->langs; k != NULL; k = k->next) {
 			int found = 0;
+			if (!lang_display(k))
+				continue;
 			for (const struct mdm_lang *j = m->langs; j != NULL && !found; j = j->next)
 				found = strcmp(j->element, k->element) == 0 && strcmp(j->scope, k->scope) == 0 &&
 				        strcasecmp(j->lang, l->lang) == 0;
@@ -726,9 +768,9 @@ static void c_mdui_description_length(const struct mdm_entity *m, const struct t
 			if (strcmp(t->element, "Description") != 0)
 				continue;
 			any = 1;
-			if ((long)strlen(t->value) > max) {
+			if ((long)utf8_len(t->value) > max) {
 				fail(o, t->loc.path, "mdui:Description (%s) is %zu characters; keep it to %ld.",
-				     t->lang ? t->lang : "?", strlen(t->value), max);
+				     t->lang ? t->lang : "?", utf8_len(t->value), max);
 				return;
 			}
 		}
@@ -852,7 +894,7 @@ static void c_contact_present(const struct mdm_entity *m, const struct tfc_args 
 	for (const struct mdm_contact *k = m->contacts; k != NULL; k = k->next)
 		if (strcmp(contact_kind(k), want) == 0 ||
 		    (strcmp(want, "other") == 0 && streq(k->type, "other"))) {
-			pass(o, k->loc.path, "There is a %s contact.", want);
+			pass(o, k->loc.path, "There is %s %s contact.", article(want), want);
 			return;
 		}
 	if (strcmp(want, "security") == 0)
@@ -1048,7 +1090,7 @@ static void key_for_use(const struct mdm_entity *m, unsigned roles, enum mdm_key
 			return;
 		}
 	}
-	pass(o, "", "There is a %s key with a readable certificate.", what);
+	pass(o, "", "There is %s %s key with a readable certificate.", article(what), what);
 }
 
 static void c_key_signing(const struct mdm_entity *m, const struct tfc_args *a,
@@ -1844,10 +1886,17 @@ static void c_sp_requested_attributes_known(const struct mdm_entity *m, const st
 	(void)a;
 	(void)c;
 	FOR_REQUESTED(m, roles, r, s, x) {
+		const struct attr_def *d = attr_find(x->name);
 		any = 1;
-		if (attr_find(x->name) == NULL) {
+		if (d == NULL) {
 			fail(o, x->loc.path, "The requested attribute '%.120s' is not one this federation knows; use the urn:oid: names of the attribute profile.",
 			     x->name ? x->name : "");
+			return;
+		}
+		if (strcmp(d->name, x->name) != 0) {
+			/* a friendly name in Name: identity providers release by the real name */
+			fail(o, x->loc.path, "The requested attribute is named '%s'; its SAML name is %s (put '%s' in FriendlyName).",
+			     x->name, d->name, d->friendly);
 			return;
 		}
 	}
@@ -2154,8 +2203,8 @@ static const struct tfc_check tfc_table[] = {
 	/* languages */
 	{ "lang-codes", "language", "", "every xml:lang is an ISO 639-1 code, optionally with subtags", 0, NULL, c_lang_codes },
 	{ "lang-unique", "language", "", "no element given twice in one language", 0, NULL, c_lang_unique },
-	{ "lang-required", "language", "LANG [scope=all]", "every localised element (scope all or mdui) also in LANG", 0, v_lang, c_lang_required },
-	{ "lang-consistent", "language", "", "every localised element in every language used", 0, NULL, c_lang_consistent },
+	{ "lang-required", "language", "LANG [scope=all]", "every text users read (scope all: mdui, Organization, ServiceName; or mdui) also in LANG", 0, v_lang, c_lang_required },
+	{ "lang-consistent", "language", "", "every text users read (mdui, Organization, ServiceName) in every language used for them", 0, NULL, c_lang_consistent },
 	/* mdui */
 	{ "mdui-present", "mdui", "[ELEMENT...]", "the role has mdui:UIInfo with these elements", 0, v_mdui, c_mdui_present },
 	{ "mdui-description-length", "mdui", "[max=140]", "every mdui:Description at most max characters", 0, NULL, c_mdui_description_length },
@@ -2241,6 +2290,10 @@ const struct tfc_check *tfc_all(size_t *n)
 void tfc_run(const struct tfc_check *check, const struct tfc_args *a, const struct mdm_entity *m,
              const struct tf_context *c, unsigned roles, struct tfc_out *out)
 {
-	memset(out, 0, sizeof(*out));
+	int quiet = out->quiet;
+
+	out->outcome = TF_NOT_APPLICABLE;
+	out->path[0] = out->msg[0] = '\0';
+	out->quiet = quiet;
 	check->run(m, a, c, roles, out);
 }

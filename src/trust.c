@@ -63,10 +63,12 @@ struct trust_subj {
 	char xml_sha[2 * UTIL_SHA256_LEN + 1];
 	unsigned roles;
 	/* results */
-	char *summary;          /* JSON to store (NULL when fresh) */
+	char *record;           /* summary record to store (NULL when fresh) */
+	char *stored;           /* the summary record in force (fresh, or just computed) */
 	char *names;            /* display names to store, when approved IdP */
+	void *model;            /* frozen model to store (NULL when it came from the store) */
+	size_t model_len;
 	json_t *report;         /* full report, when asked */
-	json_t *stored;         /* the fresh stored summary, when not recomputed */
 	int rc;
 	struct tl_err err;
 };
@@ -82,10 +84,11 @@ static void trust_subj_free(struct trust_subj *s)
 	free(s->entity_id);
 	free(s->owner);
 	free(s->state);
-	free(s->summary);
+	free(s->record);
+	free(s->stored);
 	free(s->names);
+	free(s->model);
 	json_decref(s->report);
-	json_decref(s->stored);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -219,28 +222,69 @@ static void trust_fingerprint(const struct trust_subj *s, const struct tf_set *s
 	util_hex(d, sizeof(d), out);
 }
 
-/* The stored summary of s if its inputs are unchanged, else NULL. */
-static json_t *trust_fresh(struct store_txn *txn, const struct trust_subj *s,
-                           const struct tf_set *set, time_t now)
+/*
+ * A summary record, one line each (TAB separates attribute and value):
+ *   TLR2 FINGERPRINT TIME_DEPENDENT(0|1) DAY EVALUATED_AT
+ *   L LEVELS          one character per level of the set, in set order:
+ *                     A achieved, N not achieved, - not applicable
+ *   C FRAMEWORK COUNTS  the six outcome counts in enum tf_outcome order
+ *   P ATTRIBUTE VALUE   published by certification
+ *   S ATTRIBUTE VALUE   stripped: claimed, not certified
+ *   B REQUIREMENT       failing error check of the baseline
+ * Positions refer to the framework set whose digest is in the fingerprint:
+ * a record of another set is stale anyway.  Plain text and no JSON, so
+ * that checking freshness and reading certification cost no parse.
+ */
+#define TRUST_REC_MAGIC "TLR2 "
+
+static int trust_rec_fp(const char *rec, size_t len, char fp[2 * UTIL_SHA256_LEN + 1], int *td)
+{
+	size_t m = strlen(TRUST_REC_MAGIC);
+
+	if (len < m + 2 * UTIL_SHA256_LEN + 2 || memcmp(rec, TRUST_REC_MAGIC, m) != 0)
+		return -1;
+	memcpy(fp, rec + m, 2 * UTIL_SHA256_LEN);
+	fp[2 * UTIL_SHA256_LEN] = '\0';
+	*td = rec[m + 2 * UTIL_SHA256_LEN + 1] == '1';
+	return 0;
+}
+
+/* The stored summary record of s if its inputs are unchanged (a copy), else NULL. */
+static char *trust_fresh(struct store_txn *txn, const struct trust_subj *s,
+                         const struct tf_set *set, time_t now)
 {
 	unsigned char key[UTIL_SHA1_LEN + 4], att[UTIL_SHA256_LEN];
-	char fp[2 * UTIL_SHA256_LEN + 1];
+	char fp[2 * UTIL_SHA256_LEN + 1], stored[2 * UTIL_SHA256_LEN + 1];
 	struct store_val v;
-	json_t *rec;
+	int td;
 
 	trust_report_key(s, key);
-	if (store_get(txn, STORE_DB_REPORTS, key, sizeof(key), &v) != TL_OK)
-		return NULL;
-	rec = json_loadb(v.data, v.len, 0, NULL);
-	if (rec == NULL)
+	if (store_get(txn, STORE_DB_REPORTS, key, sizeof(key), &v) != TL_OK ||
+	    trust_rec_fp(v.data, v.len, stored, &td) != 0)
 		return NULL;
 	att_digest(txn, s->sha1, att);
-	trust_fingerprint(s, set, att, json_is_true(json_object_get(rec, "time_dependent")), now, fp);
-	if (strcmp(trust_str(rec, "fingerprint"), fp) != 0) {
-		json_decref(rec);
+	trust_fingerprint(s, set, att, td, now, fp);
+	if (strcmp(stored, fp) != 0)
 		return NULL;
+	return strndup(v.data, v.len);
+}
+
+/* Call fn for every line of rec that starts with tag (the rest of the line, NUL-ended in a copy). */
+static void trust_rec_lines(const char *rec, char tag, void (*fn)(void *ud, char *rest), void *ud)
+{
+	const char *p = rec;
+
+	while (p != NULL && *p != '\0') {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		if (n >= 2 && p[0] == tag && p[1] == ' ') {
+			char *line = strndup(p + 2, n - 2);
+			if (line != NULL)
+				fn(ud, line);
+			free(line);
+		}
+		p = nl ? nl + 1 : NULL;
 	}
-	return rec;
 }
 
 /* ---- display names of approved identity providers --------------------- */
@@ -372,47 +416,145 @@ struct trust_job {
 	time_t now;
 };
 
-static json_t *trust_summary(const struct trust_subj *s, const struct tf_report *r,
-                             const char *fp, const char *day, const struct mdm_entity *m)
+static char *trust_record(const struct tf_set *set, const struct tf_report *r, const char *fp,
+                          const char *day)
 {
-	json_t *o, *levels = json_object(), *counts = json_object(), *pub = json_array(),
-	       *strip = json_array(), *base = json_array();
+	struct buf b;
 	char when[32];
 
+	util_time_iso(r->evaluated, when, sizeof(when));
+	buf_init(&b, 1 << 20);
+	buf_printf(&b, TRUST_REC_MAGIC "%s %d %s %s\nL ", fp, r->time_dependent, day, when);
 	for (size_t i = 0; i < r->nlevels; i++) {
 		const struct tf_level_result *l = &r->levels[i];
-		char ref[2 * TF_ID_MAX + 2];
-		snprintf(ref, sizeof(ref), "%s/%s", l->level->fw->id, l->level->id);
-		json_object_set_new(levels, ref, json_string(!l->applicable ? "not-applicable"
-		                                             : l->achieved ? "achieved" : "not-achieved"));
+		buf_append(&b, !l->applicable ? "-" : l->achieved ? "A" : "N", 1);
 	}
-	for (size_t i = 0; i < r->nresults; i++) {
-		const struct tf_result *x = &r->results[i];
-		json_t *c = json_object_get(counts, x->req->fw->id), *n;
-		if (c == NULL) {
-			c = json_object();
-			json_object_set_new(counts, x->req->fw->id, c);
-		}
-		n = json_object_get(c, tf_outcome_name(x->outcome));
-		json_object_set_new(c, tf_outcome_name(x->outcome),
-		                    json_integer(n ? json_integer_value(n) + 1 : 1));
-		if (x->outcome == TF_FAIL && x->req->fw->baseline)
-			json_array_append_new(base, json_string(x->req->id));
+	buf_puts(&b, "\n");
+	for (size_t f = 0; f < set->n; f++) {
+		int counts[TF__OUTCOMES] = { 0 };
+		for (size_t i = 0; i < r->nresults; i++)
+			if (r->results[i].req->fw == &set->fws[f])
+				counts[r->results[i].outcome]++;
+		buf_printf(&b, "C %s", set->fws[f].id);
+		for (int k = 0; k < TF__OUTCOMES; k++)
+			buf_printf(&b, " %d", counts[k]);
+		buf_puts(&b, "\n");
 	}
-	for (size_t i = 0; i < r->nclaims; i++) {
-		const struct tf_claim *c = &r->claims[i];
-		if (c->publish)
-			json_array_append_new(pub, json_pack("[s, s]", c->attribute, c->value));
-		else
-			json_array_append_new(strip, json_pack("[s, s]", c->attribute, c->value));
+	for (size_t i = 0; i < r->nclaims; i++)
+		if (strchr(r->claims[i].attribute, '\n') == NULL && strchr(r->claims[i].value, '\n') == NULL)
+			buf_printf(&b, "%c %s\t%s\n", r->claims[i].publish ? 'P' : 'S', r->claims[i].attribute,
+			           r->claims[i].value);
+	for (size_t i = 0; i < r->nresults; i++)
+		if (r->results[i].outcome == TF_FAIL && r->results[i].req->fw->baseline)
+			buf_printf(&b, "B %s\n", r->results[i].req->id);
+	return buf_steal(&b, NULL);
+}
+
+/* ---- summaries as JSON (for output only) ------------------------------- */
+
+struct trust_jctx {
+	json_t *counts, *pub, *strip, *base;
+};
+
+static void trust_j_count(void *ud, char *rest)
+{
+	struct trust_jctx *j = ud;
+	char *save = NULL, *fw = strtok_r(rest, " ", &save);
+	json_t *c = json_object();
+
+	for (int k = 0; k < TF__OUTCOMES; k++) {
+		char *n = strtok_r(NULL, " ", &save);
+		json_object_set_new(c, tf_outcome_name((enum tf_outcome)k), json_integer(n ? strtol(n, NULL, 10) : 0));
 	}
-	util_time_iso(r->evaluated, when, sizeof(when));
-	o = json_pack("{s:s, s:s, s:I, s:s, s:s, s:b, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "entity_id",
-	              m->entity_id, s->imported ? "source" : "member", s->owner, "version",
-	              (json_int_t)s->version, "state", s->state, "fingerprint", fp, "time_dependent",
-	              r->time_dependent, "day", day, "evaluated_at", when, "levels", levels, "counts",
-	              counts, "publish", pub, "strip", strip, "baseline_failures", base);
+	if (fw != NULL)
+		json_object_set_new(j->counts, fw, c);
+	else
+		json_decref(c);
+}
+
+static void trust_j_pair(json_t *arr, char *rest)
+{
+	char *tab = strchr(rest, '\t');
+
+	if (tab != NULL) {
+		*tab = '\0';
+		json_array_append_new(arr, json_pack("[s, s]", rest, tab + 1));
+	}
+}
+
+static void trust_j_pub(void *ud, char *rest)
+{
+	trust_j_pair(((struct trust_jctx *)ud)->pub, rest);
+}
+
+static void trust_j_strip(void *ud, char *rest)
+{
+	trust_j_pair(((struct trust_jctx *)ud)->strip, rest);
+}
+
+static void trust_j_base(void *ud, char *rest)
+{
+	json_array_append_new(((struct trust_jctx *)ud)->base, json_string(rest));
+}
+
+static json_t *trust_summary_json(const struct tf_set *set, const struct trust_subj *s)
+{
+	struct trust_jctx j = { json_object(), json_array(), json_array(), json_array() };
+	json_t *levels = json_object(), *roles = json_array(), *o;
+	const char *rec = s->stored ? s->stored : "", *l = strstr(rec, "\nL ");
+	char fp[2 * UTIL_SHA256_LEN + 1];
+	int td = 0;
+	size_t k = 0;
+
+	trust_rec_fp(rec, strlen(rec), fp, &td);
+	if (l != NULL) {
+		l += 3;
+		for (size_t f = 0; f < set->n; f++)
+			for (size_t i = 0; i < set->fws[f].nlevels; i++) {
+				const struct tf_level *lv = &set->fws[f].levels[i];
+				char ref[2 * TF_ID_MAX + 2], c = l[lv->idx];
+				snprintf(ref, sizeof(ref), "%s/%s", set->fws[f].id, lv->id);
+				json_object_set_new(levels, ref, json_string(c == 'A' ? "achieved" : c == 'N' ? "not-achieved"
+				                                                     : "not-applicable"));
+				k++;
+			}
+	}
+	trust_rec_lines(rec, 'C', trust_j_count, &j);
+	trust_rec_lines(rec, 'P', trust_j_pub, &j);
+	trust_rec_lines(rec, 'S', trust_j_strip, &j);
+	trust_rec_lines(rec, 'B', trust_j_base, &j);
+	if (s->roles & MD_ROLE_IDP)
+		json_array_append_new(roles, json_string("idp"));
+	if (s->roles & MD_ROLE_SP)
+		json_array_append_new(roles, json_string("sp"));
+	if (s->roles & MD_ROLE_AA)
+		json_array_append_new(roles, json_string("aa"));
+	o = json_pack("{s:s, s:s, s:I, s:s, s:o, s:b, s:o, s:o, s:o, s:o, s:o}", "entity_id", s->entity_id,
+	              s->imported ? "source" : "member", s->owner, "version", (json_int_t)s->version,
+	              "state", s->state, "roles", roles, "time_dependent", td, "levels", levels, "counts",
+	              j.counts, "publish", j.pub, "strip", j.strip, "baseline_failures", j.base);
+	(void)k;
 	return o;
+}
+
+/* ---- cached models ------------------------------------------------------ */
+
+/* The frozen model of s's XML from the store, or NULL when absent or of other XML. */
+static struct mdm_entity *trust_model_get(struct store_txn *txn, const struct trust_subj *s)
+{
+	unsigned char key[UTIL_SHA1_LEN + 4], want[UTIL_SHA256_LEN];
+	struct store_val v;
+	struct mdm_entity *m = NULL;
+	struct tl_err err;
+
+	trust_report_key(s, key);
+	if (store_get(txn, STORE_DB_MODELS, key, sizeof(key), &v) != TL_OK || v.len < UTIL_SHA256_LEN ||
+	    util_unhex(s->xml_sha, want, UTIL_SHA256_LEN) != 0 ||
+	    memcmp(v.data, want, UTIL_SHA256_LEN) != 0)
+		return NULL;
+	if (mdm_thaw((const unsigned char *)v.data + UTIL_SHA256_LEN, v.len - UTIL_SHA256_LEN, &m, &err) != TL_OK)
+		return NULL;
+	return m;
 }
 
 static void trust_eval_subj(struct trust_job *job, struct store_txn *txn, struct trust_subj *s)
@@ -428,16 +570,20 @@ static void trust_eval_subj(struct trust_job *job, struct store_txn *txn, struct
 		                 (int)job->ctx->conf.max_xml_depth, 0 };
 	struct trust_names names = { txn, s->sha1 };
 	size_t natt = 0;
-	json_t *sum;
 
 	if (!job->force && !job->full && (s->stored = trust_fresh(txn, s, job->set, job->now)) != NULL)
 		return;
-	if (trust_xml(txn, s, &xml) != TL_OK) {
-		s->rc = tl_err_set(&s->err, TL_ENOENT, "the XML of %s version %u is missing", s->entity_id,
-		                   s->version);
-		return;
+	m = trust_model_get(txn, s);
+	if (m == NULL) {
+		if (trust_xml(txn, s, &xml) != TL_OK) {
+			s->rc = tl_err_set(&s->err, TL_ENOENT, "the XML of %s version %u is missing", s->entity_id,
+			                   s->version);
+			return;
+		}
+		s->rc = mdm_parse(xml.data, xml.len, &lim, &m, &s->err);
+		if (s->rc == TL_OK && mdm_freeze(m, &s->model, &s->model_len, &s->err) != TL_OK)
+			s->model = NULL; /* not cached: evaluated all the same */
 	}
-	s->rc = mdm_parse(xml.data, xml.len, &lim, &m, &s->err);
 	if (s->rc == TL_OK)
 		s->rc = att_load(txn, s->sha1, &att, &natt, &s->err);
 	if (s->rc != TL_OK)
@@ -450,16 +596,16 @@ static void trust_eval_subj(struct trust_job *job, struct store_txn *txn, struct
 	                               : job->ctx->conf.base_url;
 	c.display_name_taken = trust_name_taken;
 	c.ud = &names;
+	c.quiet = !job->full; /* a summary needs outcomes, not sentences */
 	s->rc = tf_evaluate(job->set, m, att, natt, &c, &r, &s->err);
 	if (s->rc != TL_OK)
 		goto out;
 	att_digest(txn, s->sha1, ad);
 	trust_fingerprint(s, job->set, ad, r->time_dependent, job->now, fp);
 	trust_day(job->now, day);
-	sum = trust_summary(s, r, fp, day, m);
-	s->summary = sum ? json_dumps(sum, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	s->stored = sum;
-	if (s->summary == NULL)
+	s->record = trust_record(job->set, r, fp, day);
+	s->stored = s->record ? strdup(s->record) : NULL;
+	if (s->record == NULL || s->stored == NULL)
 		s->rc = tl_err_set(&s->err, TL_ENOMEM, "out of memory");
 	if (job->full)
 		s->report = tf_report_json(r, m);
@@ -530,10 +676,19 @@ static int trust_store(struct trust_job *job, struct tl_err *err)
 		for (size_t i = off; i < end; i++) {
 			struct trust_subj *s = &job->subj[i];
 			unsigned char key[UTIL_SHA1_LEN + 4];
-			if (s->summary == NULL)
-				continue;
 			trust_report_key(s, key);
-			store_put(&txn, STORE_DB_REPORTS, key, sizeof(key), s->summary, strlen(s->summary));
+			if (s->model != NULL) {
+				unsigned char *v = malloc(UTIL_SHA256_LEN + s->model_len);
+				if (v != NULL && util_unhex(s->xml_sha, v, UTIL_SHA256_LEN) == 0) {
+					memcpy(v + UTIL_SHA256_LEN, s->model, s->model_len);
+					store_put(&txn, STORE_DB_MODELS, key, sizeof(key), v, UTIL_SHA256_LEN + s->model_len);
+					any = 1;
+				}
+				free(v);
+			}
+			if (s->record == NULL)
+				continue;
+			store_put(&txn, STORE_DB_REPORTS, key, sizeof(key), s->record, strlen(s->record));
 			if (s->names != NULL)
 				trust_names_put(&txn, s->sha1, s->names);
 			any = 1;
@@ -605,8 +760,11 @@ int trust_report(struct tl_ctx *ctx, const struct tf_set *s, const char *entity_
 	json_object_set_new(rep, subj.imported ? "source" : "member", json_string(subj.owner));
 	json_object_set_new(rep, "version", json_integer(subj.version));
 	json_object_set_new(rep, "state", json_string(subj.state));
-	json_object_set_new(rep, "baseline_failures",
-	                    json_incref(json_object_get(subj.stored, "baseline_failures")));
+	{
+		json_t *sum = trust_summary_json(s, &subj);
+		json_object_set(rep, "baseline_failures", json_object_get(sum, "baseline_failures"));
+		json_decref(sum);
+	}
 	*out = rep;
 out:
 	trust_subj_free(&subj);
@@ -761,7 +919,8 @@ int trust_evaluate_all(struct tl_ctx *ctx, const struct tf_set *s, const struct 
 	json_t *arr;
 	int rc;
 
-	*out = NULL;
+	if (out != NULL)
+		*out = NULL;
 	memset(st, 0, sizeof(*st));
 	rc = trust_collect(ctx, opts->source, opts->approved, &subj, &n, err);
 	if (rc != TL_OK)
@@ -774,34 +933,28 @@ int trust_evaluate_all(struct tl_ctx *ctx, const struct tf_set *s, const struct 
 	rc = trust_store(&job, err);
 	if (rc != TL_OK)
 		goto out;
+	for (size_t i = 0; i < n; i++) {
+		st->entities++;
+		st->unreadable += subj[i].rc != TL_OK;
+		st->evaluated += subj[i].rc == TL_OK && subj[i].record != NULL;
+	}
+	st->seconds = trust_clock() - t0;
+	if (out == NULL)
+		goto out;
+	/* what follows is output, not evaluation */
 	arr = json_array();
 	for (size_t i = 0; i < n; i++) {
 		struct trust_subj *x = &subj[i];
 		json_t *o;
-		st->entities++;
-		if (x->rc != TL_OK) {
-			st->unreadable++;
+		if (x->rc != TL_OK)
 			continue;
-		}
-		if (x->summary != NULL)
-			st->evaluated++;
-		o = json_deep_copy(x->stored);
-		json_object_del(o, "fingerprint");
-		json_object_del(o, "day");
-		json_object_set_new(o, "roles", json_pack("[]"));
-		if (x->roles & MD_ROLE_IDP)
-			json_array_append_new(json_object_get(o, "roles"), json_string("idp"));
-		if (x->roles & MD_ROLE_SP)
-			json_array_append_new(json_object_get(o, "roles"), json_string("sp"));
-		if (x->roles & MD_ROLE_AA)
-			json_array_append_new(json_object_get(o, "roles"), json_string("aa"));
-		json_object_set_new(o, "fresh", json_boolean(x->summary == NULL));
+		o = trust_summary_json(s, x);
+		json_object_set_new(o, "fresh", json_boolean(x->record == NULL));
 		if (x->report != NULL)
 			json_object_set(o, "report", x->report);
 		json_array_append_new(arr, o);
 	}
 	*out = arr;
-	st->seconds = trust_clock() - t0;
 out:
 	for (size_t i = 0; i < n; i++)
 		trust_subj_free(&subj[i]);
@@ -851,51 +1004,82 @@ int trust_refresh(struct tl_ctx *ctx, const struct tf_set *s, const struct trust
 
 /* ---- certification for publication -------------------------------------- */
 
-static int trust_cert_from(json_t *summary, struct trust_cert *c, struct tl_err *err)
+struct trust_cctx {
+	struct buf pairs[2];   /* "attr\0value\0" of publish, strip */
+	size_t n[2];
+};
+
+static void trust_c_pair(struct trust_cctx *c, int which, char *rest)
 {
-	json_t *pub = json_object_get(summary, "publish"), *strip = json_object_get(summary, "strip");
-	size_t np = json_array_size(pub), ns = json_array_size(strip), bytes = 0, i;
-	json_t *pair;
-	char *pool;
+	char *tab = strchr(rest, '\t');
+
+	if (tab == NULL)
+		return;
+	*tab = '\0';
+	buf_append(&c->pairs[which], rest, strlen(rest) + 1);
+	buf_append(&c->pairs[which], tab + 1, strlen(tab + 1) + 1);
+	c->n[which]++;
+}
+
+static void trust_c_pub(void *ud, char *rest)
+{
+	trust_c_pair(ud, 0, rest);
+}
+
+static void trust_c_strip(void *ud, char *rest)
+{
+	trust_c_pair(ud, 1, rest);
+}
+
+static int trust_cert_from(const char *rec, struct trust_cert *c, struct tl_err *err)
+{
+	struct trust_cctx cc;
 	const char **ptrs;
-	struct buf d;
+	char *pool;
+	size_t np, ns;
 
 	memset(c, 0, sizeof(*c));
-	json_array_foreach(pub, i, pair)
-		bytes += strlen(json_string_value(json_array_get(pair, 0)) ?: "") +
-		         strlen(json_string_value(json_array_get(pair, 1)) ?: "") + 2;
-	json_array_foreach(strip, i, pair)
-		bytes += strlen(json_string_value(json_array_get(pair, 0)) ?: "") +
-		         strlen(json_string_value(json_array_get(pair, 1)) ?: "") + 2;
-	c->mem = malloc((2 * np + 2 * ns + 2) * sizeof(char *) + bytes);
-	if (c->mem == NULL)
+	buf_init(&cc.pairs[0], 1 << 20);
+	buf_init(&cc.pairs[1], 1 << 20);
+	cc.n[0] = cc.n[1] = 0;
+	trust_rec_lines(rec, 'P', trust_c_pub, &cc);
+	trust_rec_lines(rec, 'S', trust_c_strip, &cc);
+	np = cc.n[0];
+	ns = cc.n[1];
+	c->mem = malloc((2 * np + 2 * ns + 2) * sizeof(char *) + cc.pairs[0].len + cc.pairs[1].len);
+	if (c->mem == NULL) {
+		buf_free(&cc.pairs[0]);
+		buf_free(&cc.pairs[1]);
 		return tl_err_set(err, TL_ENOMEM, "out of memory");
+	}
 	ptrs = c->mem;
 	pool = (char *)(ptrs + 2 * np + 2 * ns + 2);
-	buf_init(&d, 1 << 20);
-	c->publish = ptrs;
 	for (int which = 0; which < 2; which++) {
-		json_t *list = which ? strip : pub;
-		if (which) {
-			*ptrs++ = NULL;
+		const char *p = cc.pairs[which].data;
+		if (which == 0)
+			c->publish = ptrs;
+		else
 			c->strip = ptrs;
-			buf_puts(&d, "\n--\n");
+		if (cc.pairs[which].len > 0)
+			memcpy(pool, p, cc.pairs[which].len);
+		for (size_t i = 0; i < 2 * cc.n[which]; i++) {
+			*ptrs++ = pool;
+			pool += strlen(pool) + 1;
 		}
-		json_array_foreach(list, i, pair) {
-			for (int k = 0; k < 2; k++) {
-				const char *v = json_string_value(json_array_get(pair, (size_t)k)) ?: "";
-				size_t l = strlen(v) + 1;
-				memcpy(pool, v, l);
-				*ptrs++ = pool;
-				pool += l;
-				buf_puts(&d, v);
-				buf_puts(&d, "\n");
-			}
-		}
+		*ptrs++ = NULL;
 	}
-	*ptrs = NULL;
-	util_sha256(d.data ? d.data : "", d.len, c->digest);
-	buf_free(&d);
+	/* the digest covers both lists in order, so publication re-signs when either changes */
+	{
+		struct buf d;
+		buf_init(&d, 2 << 20);
+		buf_append(&d, cc.pairs[0].data ? cc.pairs[0].data : "", cc.pairs[0].len);
+		buf_append(&d, "\n--\n", 4);
+		buf_append(&d, cc.pairs[1].data ? cc.pairs[1].data : "", cc.pairs[1].len);
+		util_sha256(d.data ? d.data : "", d.len, c->digest);
+		buf_free(&d);
+	}
+	buf_free(&cc.pairs[0]);
+	buf_free(&cc.pairs[1]);
 	return TL_OK;
 }
 
@@ -904,7 +1088,7 @@ int trust_cert_get(struct store_txn *txn, const unsigned char sha1[UTIL_SHA1_LEN
 {
 	unsigned char key[UTIL_SHA1_LEN + 4];
 	struct store_val v;
-	json_t *rec;
+	char *rec;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -912,10 +1096,10 @@ int trust_cert_get(struct store_txn *txn, const unsigned char sha1[UTIL_SHA1_LEN
 	store_be32(key + UTIL_SHA1_LEN, version);
 	if (store_get(txn, STORE_DB_REPORTS, key, sizeof(key), &v) != TL_OK)
 		return tl_err_set(err, TL_ENOENT, "no evaluation of version %u", version);
-	rec = json_loadb(v.data, v.len, 0, NULL);
+	rec = strndup(v.data, v.len);
 	if (rec == NULL)
-		return tl_err_set(err, TL_ESTORE, "an evaluation summary is unreadable");
+		return tl_err_set(err, TL_ENOMEM, "out of memory");
 	rc = trust_cert_from(rec, out, err);
-	json_decref(rec);
+	free(rec);
 	return rc;
 }

@@ -142,7 +142,7 @@ static int run_case(const char *file)
 		char test[1024], outcome[32], msg[512] = "", where[512] = "", why[512];
 		const struct tfc_check *check;
 		struct tfc_args *args;
-		struct tfc_out out;
+		struct tfc_out out = { 0 };
 		char *arrow, *p;
 		while (*line == ' ' || *line == '\t')
 			line++;

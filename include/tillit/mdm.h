@@ -189,6 +189,19 @@ int mdm_parse(const char *xml, size_t len, const struct md_limits *lim, struct m
 
 void mdm_free(struct mdm_entity *m);
 
+/*
+ * A model as one relocatable blob, to keep beside the XML it came from so
+ * that evaluating it again needs no parse (trust.c keeps one per version).
+ * The blob holds the arena with every pointer turned into an offset; it is
+ * only meaningful to mdm_thaw() of the same build (MDM_FORMAT).
+ * mdm_freeze: *blob new (free()).  Errors: TL_ENOMEM.
+ * mdm_thaw: *out new (mdm_free()).  Errors: TL_EPARSE (not a blob of this
+ * format, or damaged), TL_ENOMEM.
+ */
+#define MDM_FORMAT 1
+int mdm_freeze(const struct mdm_entity *m, void **blob, size_t *len, struct tl_err *err);
+int mdm_thaw(const void *blob, size_t len, struct mdm_entity **out, struct tl_err *err);
+
 /* The first role of kind, or NULL. */
 const struct mdm_role *mdm_role(const struct mdm_entity *m, enum mdm_role_kind kind);
 

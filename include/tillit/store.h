@@ -44,6 +44,7 @@ enum store_db {
 	STORE_DB_NAMES,        /* sha1 -> "entityID\nlang\tdisplay name\n"... of an approved IdP (trust.h) */
 	STORE_DB_NAME_IDX,     /* "lang\tdisplay name" NUL sha1 -> "": who uses a display name */
 	STORE_DB_TOKENS,       /* SHA-256 of an API token -> its record JSON (auth.h) */
+	STORE_DB_MODELS,       /* sha1 || be32 version -> SHA-256 of the XML || frozen model (mdm.h) */
 	STORE_DB__COUNT
 };
 

@@ -173,13 +173,14 @@ struct tf_context {
 	int (*display_name_taken)(void *ud, const char *entity_id, const char *lang,
 	                          const char *name);
 	void *ud;
+	int quiet;   /* outcomes only: results carry no path or message (summaries) */
 };
 
 struct tf_result {
 	const struct tf_requirement *req;
 	enum tf_outcome outcome;
-	char *path;     /* where in the metadata, or "" */
-	char *message;  /* one sentence a non-expert understands */
+	char *path;     /* where in the metadata, or ""; NULL in a quiet report */
+	char *message;  /* one sentence a non-expert understands; NULL in a quiet report */
 };
 
 struct tf_level_result {
@@ -207,6 +208,7 @@ struct tf_report {
 	struct tf_claim *claims;
 	size_t nclaims;
 	int time_dependent;           /* a result depends on the date (expiry, since/until) */
+	int quiet;                    /* results have no path or message (tf_context.quiet) */
 	time_t evaluated;
 };
 

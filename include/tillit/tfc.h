@@ -33,6 +33,7 @@ struct tfc_args {
 };
 
 struct tfc_out {
+	int quiet;                 /* set by the caller: only the outcome is wanted */
 	enum tf_outcome outcome;   /* TF_PASS, TF_FAIL or TF_NOT_APPLICABLE */
 	char path[TFC_PATH_MAX];
 	char msg[TFC_MSG_MAX];

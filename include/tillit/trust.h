@@ -60,7 +60,8 @@ struct trust_stats {
  * array of summaries {entity_id, member|source, version, state, roles,
  * levels: {"FW/LEVEL": "achieved"|"not-achieved"|"not-applicable"},
  * counts: {FW: {fail, warning, needs-attestation, ...}}, fresh} in
- * entityID order, with "report" when opts->full.
+ * entityID order, with "report" when opts->full.  out may be NULL when
+ * only the stored summaries are wanted (publication, maintenance).
  */
 int trust_evaluate_all(struct tl_ctx *ctx, const struct tf_set *s, const struct trust_opts *opts,
                        json_t **out, struct trust_stats *st, struct tl_err *err);
