@@ -1042,14 +1042,22 @@ static void tf_date(time_t t, char *out, size_t n)
 	strftime(out, n, "%Y-%m-%d", &tm);
 }
 
+/* Is "FRAMEWORK/REQUIREMENT" ref the reference of req? */
+static int tf_ref_is(const char *ref, const struct tf_requirement *req)
+{
+	size_t n = strlen(req->fw->id);
+
+	return strncmp(ref, req->fw->id, n) == 0 && ref[n] == '/' && strcmp(ref + n + 1, req->id) == 0;
+}
+
 /* The attestation that decides a requirement: approved and current, else the latest. */
-static const struct tf_attestation *tf_pick_att(struct tf_eval *e, const char *ref)
+static const struct tf_attestation *tf_pick_att(struct tf_eval *e, const struct tf_requirement *req)
 {
 	const struct tf_attestation *best = NULL, *latest = NULL;
 
 	for (size_t i = 0; i < e->natt; i++) {
 		const struct tf_attestation *a = &e->att[i];
-		if (strcmp(a->requirement, ref) != 0 || a->state == TF_ATT_WITHDRAWN)
+		if (!tf_ref_is(a->requirement, req) || a->state == TF_ATT_WITHDRAWN)
 			continue;
 		if (a->state == TF_ATT_APPROVED && (a->expires == 0 || a->expires > e->c->now)) {
 			if (best == NULL || a->expires == 0 || (best->expires != 0 && a->expires > best->expires))
@@ -1064,10 +1072,16 @@ static const struct tf_attestation *tf_pick_att(struct tf_eval *e, const char *r
 static int tf_eval_attest(struct tf_eval *e, const struct tf_requirement *req, enum tf_outcome *o)
 {
 	char ref[2 * TF_ID_MAX + 2], msg[TFC_MSG_MAX], d1[16], d2[16];
-	const struct tf_attestation *a;
+	const struct tf_attestation *a = e->natt > 0 ? tf_pick_att(e, req) : NULL;
 
+	if (e->c->quiet) {
+		*o = a != NULL && a->state == TF_ATT_APPROVED && (a->expires == 0 || a->expires > e->c->now)
+		         ? TF_ATTESTED : TF_NEEDS_ATTESTATION;
+		if (a != NULL && a->expires != 0)
+			e->r->time_dependent = 1;
+		return tf_add_result(e->r, req, *o, NULL, NULL);
+	}
 	snprintf(ref, sizeof(ref), "%s/%s", req->fw->id, req->id);
-	a = tf_pick_att(e, ref);
 	if (a == NULL) {
 		snprintf(msg, sizeof(msg), "Not attested yet: show %s (tillitctl attest %s %s --evidence FILE).",
 		         req->evidence, e->m->entity_id, ref);
@@ -1114,28 +1128,35 @@ static int tf_eval_req(struct tf_eval *e, const struct tf_requirement *req)
 	char msg[TFC_MSG_MAX], words[96], d[16];
 	struct tf_level_result *lr = &e->r->levels[l->idx];
 	enum tf_outcome o;
-	int rc;
+	int rc, quiet = e->c->quiet;
 
 	if (req->since != 0 || req->until != 0)
 		e->r->time_dependent = 1;
+	msg[0] = '\0';
 	if (!lr->applicable) {
-		snprintf(msg, sizeof(msg), "Level %s applies to %s only.", l->id,
-		         tf_roles_words(l->roles, words, sizeof(words)));
+		if (!quiet)
+			snprintf(msg, sizeof(msg), "Level %s applies to %s only.", l->id,
+			         tf_roles_words(l->roles, words, sizeof(words)));
 		o = TF_NOT_APPLICABLE;
 		rc = tf_add_result(e->r, req, o, "", msg);
 	} else if (roles == 0) {
-		snprintf(msg, sizeof(msg), "Applies to %s only.",
-		         tf_roles_words(req->roles & l->roles, words, sizeof(words)));
+		if (!quiet)
+			snprintf(msg, sizeof(msg), "Applies to %s only.",
+			         tf_roles_words(req->roles & l->roles, words, sizeof(words)));
 		o = TF_NOT_APPLICABLE;
 		rc = tf_add_result(e->r, req, o, "", msg);
 	} else if (req->since != 0 && e->c->now < req->since) {
-		tf_date(req->since, d, sizeof(d));
-		snprintf(msg, sizeof(msg), "Required from %s.", d);
+		if (!quiet) {
+			tf_date(req->since, d, sizeof(d));
+			snprintf(msg, sizeof(msg), "Required from %s.", d);
+		}
 		o = TF_NOT_APPLICABLE;
 		rc = tf_add_result(e->r, req, o, "", msg);
 	} else if (req->until != 0 && e->c->now >= req->until) {
-		tf_date(req->until, d, sizeof(d));
-		snprintf(msg, sizeof(msg), "No longer required since %s.", d);
+		if (!quiet) {
+			tf_date(req->until, d, sizeof(d));
+			snprintf(msg, sizeof(msg), "No longer required since %s.", d);
+		}
 		o = TF_NOT_APPLICABLE;
 		rc = tf_add_result(e->r, req, o, "", msg);
 	} else if (req->kind == TF_KIND_ATTEST) {

@@ -668,31 +668,54 @@ static void c_lang_required(const struct mdm_entity *m, const struct tfc_args *a
 		     strcmp(scope, "mdui") == 0 ? "mdui " : "", want);
 }
 
+#define LANG_DISTINCT_MAX 32
+
 static void c_lang_consistent(const struct mdm_entity *m, const struct tfc_args *a,
                               const struct tf_context *c, unsigned roles, struct tfc_out *o)
 {
+	/*
+	 * The distinct languages, and per group (element and parent) a mask of
+	 * those it is given in: linear in the number of xml:lang attributes.
+	 */
+	const char *langs[LANG_DISTINCT_MAX];
+	struct { const struct mdm_lang *first; unsigned mask; } groups[256];
+	int nl = 0, ng = 0, any = 0;
 	(void)a;
 	(void)c;
 	(void)roles;
 	for (const struct mdm_lang *l = m->langs; l != NULL; l = l->next) {
+		int li, gi;
 		if (!lang_display(l))
 			continue;
-		/* every language used anywhere must be used by every localised element */
-		for (const struct mdm_lang *k = m->langs; k != NULL; k = k->next) {
-			int found = 0;
-			if (!lang_display(k))
+		any = 1;
+		for (li = 0; li < nl && strcasecmp(langs[li], l->lang) != 0; li++)
+			;
+		if (li == nl) {
+			if (nl == LANG_DISTINCT_MAX)
 				continue;
-			for (const struct mdm_lang *j = m->langs; j != NULL && !found; j = j->next)
-				found = strcmp(j->element, k->element) == 0 && strcmp(j->scope, k->scope) == 0 &&
-				        strcasecmp(j->lang, l->lang) == 0;
-			if (!found) {
-				fail(o, k->loc.path, "The metadata uses language '%s', but %s is not given in it.",
-				     l->lang, k->element);
+			langs[nl++] = l->lang;
+		}
+		for (gi = 0; gi < ng; gi++)
+			if (strcmp(groups[gi].first->element, l->element) == 0 &&
+			    strcmp(groups[gi].first->scope, l->scope) == 0)
+				break;
+		if (gi == ng) {
+			if (ng == 256)
+				continue;
+			groups[ng].first = l;
+			groups[ng].mask = 0;
+			ng++;
+		}
+		groups[gi].mask |= 1u << li;
+	}
+	for (int li = 0; li < nl; li++)
+		for (int gi = 0; gi < ng; gi++)
+			if (!(groups[gi].mask & (1u << li))) {
+				fail(o, groups[gi].first->loc.path, "The metadata uses language '%s', but %s is not given in it.",
+				     langs[li], groups[gi].first->element);
 				return;
 			}
-		}
-	}
-	if (m->langs == NULL)
+	if (!any)
 		na(o, "No element carries a language.");
 	else
 		pass(o, ENTITY_PATH, "Every localised element is given in every language used.");
