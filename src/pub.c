@@ -1071,7 +1071,8 @@ int pub_publish(struct tl_ctx *ctx, struct pub_report *rep, struct tl_err *err)
 	rc = pub_collect(ctx, &job, &cap, err);
 	if (rc != TL_OK)
 		goto out;
-	qsort(job.items, job.n, sizeof(*job.items), pub_cmp_sha1);
+	if (job.n > 1)
+		qsort(job.items, job.n, sizeof(*job.items), pub_cmp_sha1);
 	rc = pub_work(ctx, &job, rep, err);
 	if (rc == TL_OK)
 		rc = pub_prune(ctx, &job, rep, err);

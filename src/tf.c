@@ -969,7 +969,8 @@ int tf_load_dir(const char *dir, struct tf_set **out, struct tl_err *err)
 		}
 		n++;
 	}
-	qsort(names, n, sizeof(*names), tf_name_cmp);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), tf_name_cmp);
 	rc = tf_load_files((const char *const *)names, n, out, err);
 	if (rc == TL_OK)
 		snprintf((*out)->dir, sizeof((*out)->dir), "%s", dir);

@@ -822,7 +822,7 @@ int trust_approve(struct tl_ctx *ctx, const struct tf_set *s, const char *entity
 			return rc;
 	}
 	if (json_array_size(fails) > 0) {
-		json_t *ids = json_array(), *f;
+		json_t *ids, *f;
 		size_t i;
 		if (override_reason == NULL || *override_reason == '\0') {
 			const struct tf_framework *b = tf_baseline(s);
@@ -831,6 +831,7 @@ int trust_approve(struct tl_ctx *ctx, const struct tf_set *s, const char *entity
 			                  entity_id, json_array_size(fails), json_array_size(fails) == 1 ? "" : "s",
 			                  b ? b->id : "");
 		}
+		ids = json_array();
 		json_array_foreach(fails, i, f)
 			json_array_append_new(ids, json_pack("{s:s, s:s}", "requirement", trust_str(f, "requirement"),
 			                                     "message", trust_str(f, "message")));
@@ -903,7 +904,8 @@ static int trust_collect(struct tl_ctx *ctx, const char *source, int approved,
 		free(arr);
 		return rc;
 	}
-	qsort(arr, cnt, sizeof(*arr), trust_subj_cmp);
+	if (cnt > 1)
+		qsort(arr, cnt, sizeof(*arr), trust_subj_cmp);
 	*out = arr;
 	*n = cnt;
 	return TL_OK;
