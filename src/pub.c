@@ -715,7 +715,7 @@ static int pub_prune(struct tl_ctx *ctx, struct pub_job *job, struct pub_report 
 		struct pub_item key;
 		memcpy(key.sha1, k.data, UTIL_SHA1_LEN);
 		if (k.len == UTIL_SHA1_LEN &&
-		    bsearch(&key, job->items, job->n, sizeof(key), pub_cmp_sha1) != NULL)
+		    job->n > 0 && bsearch(&key, job->items, job->n, sizeof(key), pub_cmp_sha1) != NULL)
 			continue;
 		if (ndrop == cap) {
 			void *nd = realloc(drop, (cap = cap ? cap * 2 : 64) * UTIL_SHA1_LEN);
