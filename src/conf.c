@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum conf_type { CT_STR, CT_URL, CT_INT, CT_SIZE, CT_DURATION, CT_LISTEN, CT_LOGLEVEL };
+enum conf_type { CT_STR, CT_URL, CT_INT, CT_SIZE, CT_DURATION, CT_LISTEN, CT_LOGLEVEL, CT_BOOL };
 
 struct conf_key {
 	const char *name;
@@ -66,6 +66,20 @@ static const struct conf_key conf_keys[] = {
 	  "Largest evidence file accepted with an attestation." },
 	{ "recheck_interval", CT_DURATION, OFF(recheck_interval), 60, 86400, "PT1H",
 	  "How often tillitd re-evaluates entities whose results depend on the date, frameworks or attestations." },
+	{ "clock_skew", CT_DURATION, OFF(clock_skew), 0, 3600, "PT3M",
+	  "Clock difference tolerated when judging the times in SAML messages (IssueInstant, NotBefore, NotOnOrAfter)." },
+	{ "authn_request_max_age", CT_DURATION, OFF(authn_request_max_age), 30, 86400, "PT5M",
+	  "Oldest IssueInstant accepted on a service's AuthnRequest (plus clock_skew)." },
+	{ "sso_state_lifetime", CT_DURATION, OFF(sso_state_lifetime), 60, 86400, "PT30M",
+	  "How long a login may take at the member IdP: the hub's request and the service's waiting request expire after this." },
+	{ "assertion_lifetime", CT_DURATION, OFF(assertion_lifetime), 60, 3600, "PT5M",
+	  "Validity of the assertions the hub issues (Conditions NotOnOrAfter = issue time + this)." },
+	{ "encrypt_assertions", CT_BOOL, OFF(encrypt_assertions), 0, 1, "yes",
+	  "Encrypt assertions to services whose metadata holds an encryption key." },
+	{ "require_signed_authn_requests", CT_BOOL, OFF(require_signed_authn_requests), 0, 1, "no",
+	  "Refuse unsigned AuthnRequests from every service (a service whose metadata says AuthnRequestsSigned is always held to it)." },
+	{ "provider_cache_size", CT_INT, OFF(provider_cache_size), 1, 1000000, "1000",
+	  "Providers (services and member IdPs) the SSO hub keeps loaded; others are loaded from the store when needed." },
 	{ "metadata_key_bits", CT_INT, OFF(metadata_key_bits), 2048, 8192, "3072",
 	  "RSA key size of the metadata-signing key created by init." },
 	{ "hub_key_bits", CT_INT, OFF(hub_key_bits), 2048, 8192, "2048",
@@ -81,7 +95,7 @@ static const struct conf_key conf_keys[] = {
 #define CONF_NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
 
 static const char *const conf_type_names[] = {
-	"string", "URL", "integer", "size", "duration", "address:port", "log level",
+	"string", "URL", "integer", "size", "duration", "address:port", "log level", "yes/no",
 };
 
 static const struct conf_key *conf_find(const char *name)
@@ -162,6 +176,14 @@ static int conf_set_key(struct conf *c, const struct conf_key *k, const char *v,
 		snprintf(field, CONF_STR_MAX, "%s", v);
 		return TL_OK;
 	}
+	case CT_BOOL:
+		if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
+			*(int *)(void *)field = 1;
+		else if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
+			*(int *)(void *)field = 0;
+		else
+			return tl_err_set(err, TL_ECONF, "%s: '%s' is not yes or no", k->name, v);
+		return TL_OK;
 	case CT_LOGLEVEL: {
 		int lvl = log_level_parse(v);
 		if (lvl < 0)
@@ -287,6 +309,9 @@ static void conf_format_value(const struct conf *c, const struct conf_key *k, ch
 		break;
 	case CT_LOGLEVEL:
 		snprintf(out, outlen, "%s", lvl[*(const int *)(const void *)field & 3]);
+		break;
+	case CT_BOOL:
+		snprintf(out, outlen, "%s", *(const int *)(const void *)field ? "yes" : "no");
 		break;
 	}
 }

@@ -38,6 +38,7 @@ int ctx_open(struct tl_ctx *ctx, const char *dir, struct tl_err *err)
 		return rc;
 	so.map_size = (size_t)ctx->conf.map_size;
 	so.max_readers = (unsigned)ctx->conf.max_readers;
+	so.nosync = 0;
 	return store_open(&ctx->store, ctx_path(ctx, "db", path), &so, err);
 }
 

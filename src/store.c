@@ -10,7 +10,8 @@ static const char *const store_db_names[STORE_DB__COUNT] = {
 	"meta", "members", "entities", "versions", "history",
 	"audit", "prepared", "mdq", "imported", "sources", "imported_xml",
 	"version_xml", "attest", "attest_idx", "evidence", "reports",
-	"names", "name_idx", "tokens", "models",
+	"names", "name_idx", "tokens", "models", "agreements",
+	"sso_state", "sso_upreq", "sso_replay",
 };
 
 static int store_lmdb_err(struct tl_err *err, int mrc, const char *what, const char *path)
@@ -47,7 +48,7 @@ int store_open(struct store **out, const char *dir, const struct store_opts *opt
 	if (mrc == 0)
 		mrc = mdb_env_set_maxreaders(st->env, opts->max_readers);
 	if (mrc == 0)
-		mrc = mdb_env_open(st->env, dir, MDB_NOTLS, 0600);
+		mrc = mdb_env_open(st->env, dir, MDB_NOTLS | (opts->nosync ? MDB_NOSYNC : 0), 0600);
 	if (mrc != 0) {
 		store_lmdb_err(err, mrc, "cannot open the LMDB environment", dir);
 		goto fail;

@@ -13,7 +13,7 @@ static char *dir;
 
 static void setup(void)
 {
-	struct store_opts o = { 64u << 20, 64 };
+	struct store_opts o = { 64u << 20, 64, 0 };
 	struct store_txn txn;
 	struct tl_err err;
 

@@ -8,7 +8,7 @@
 
 static struct store *open_store(const char *dir)
 {
-	struct store_opts o = { 64u << 20, 64 };
+	struct store_opts o = { 64u << 20, 64, 0 };
 	struct tl_err err;
 	struct store *st = NULL;
 
@@ -131,7 +131,7 @@ END_TEST
 
 START_TEST(store_open_fails_clearly)
 {
-	struct store_opts o = { 64u << 20, 64 };
+	struct store_opts o = { 64u << 20, 64, 0 };
 	struct tl_err err;
 	struct store *st = NULL;
 

@@ -3,7 +3,7 @@
  *
  * The file is "key = value" lines; '#' starts a comment; blank lines are
  * ignored.  Every key has a type (string, url, integer, size, duration,
- * listen address, log level), a default and, for numbers, a range.  Load
+ * listen address, log level, yes/no), a default and, for numbers, a range.  Load
  * errors name file:line:key.  The same table produces the commented file
  * written by `tillitctl init` and is documented in tillit.conf(5).
  */
@@ -43,6 +43,14 @@ struct conf {
 	char frameworks_dir[CONF_STR_MAX];         /* empty: the shipped frameworks */
 	unsigned long long max_evidence_size;      /* one attestation's evidence */
 	long long recheck_interval;                /* seconds between tillitd's re-evaluations */
+	/* SSO hub */
+	long long clock_skew;                      /* seconds tolerated on SAML times */
+	long long authn_request_max_age;           /* seconds */
+	long long sso_state_lifetime;              /* seconds a login may take upstream */
+	long long assertion_lifetime;              /* seconds */
+	int encrypt_assertions;                    /* boolean */
+	int require_signed_authn_requests;         /* boolean */
+	long long provider_cache_size;             /* providers kept loaded */
 	/* keys and signing */
 	long long metadata_key_bits;
 	long long hub_key_bits;

@@ -45,6 +45,11 @@ enum store_db {
 	STORE_DB_NAME_IDX,     /* "lang\tdisplay name" NUL sha1 -> "": who uses a display name */
 	STORE_DB_TOKENS,       /* SHA-256 of an API token -> its record JSON (auth.h) */
 	STORE_DB_MODELS,       /* sha1 || be32 version -> SHA-256 of the XML || frozen model (mdm.h) */
+	STORE_DB_AGREEMENTS,   /* sha1(SP entityID) -> attribute release agreement JSON (agr.h) */
+	/* the SSO environment (DIR/sso, opened with nosync by the hub; hub.h) */
+	STORE_DB_SSO_STATE,    /* state nonce -> a login waiting at a member IdP */
+	STORE_DB_SSO_UPREQ,    /* ID of the hub's upstream AuthnRequest -> state nonce, expiry */
+	STORE_DB_SSO_REPLAY,   /* 'A' assertion ID / 'R' AuthnRequest ID of a peer -> expiry */
 	STORE_DB__COUNT
 };
 
@@ -53,6 +58,7 @@ enum store_db {
 struct store_opts {
 	size_t map_size;      /* bytes of address space (rounded up to the page size) */
 	unsigned max_readers; /* reader slots */
+	int nosync;           /* MDB_NOSYNC: commits survive a process crash, not an OS crash */
 };
 
 struct store {

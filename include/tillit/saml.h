@@ -1,0 +1,112 @@
+/*
+ * saml.h - SAML protocol messages as they arrive over HTTP: the bindings'
+ * encodings (form and query fields, base64, raw DEFLATE) with limits, and
+ * an independent check of a Response's structure before lasso sees it.
+ *
+ * lasso verifies signatures and decrypts; it does not look at where the
+ * signatures are, how many assertions there are, or whether IDs repeat.
+ * saml_response_check() does, on a safe parse (md_parse: no DTD, no
+ * entities, no network, size and depth limits), so that signature
+ * wrapping, extra assertions and duplicate IDs are refused outright.
+ */
+#ifndef TILLIT_SAML_H
+#define TILLIT_SAML_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "tillit/err.h"
+#include "tillit/md.h"
+
+#define SAML_NS_PROTOCOL "urn:oasis:names:tc:SAML:2.0:protocol"
+#define SAML_NS_ASSERTION "urn:oasis:names:tc:SAML:2.0:assertion"
+#define SAML_STATUS_SUCCESS "urn:oasis:names:tc:SAML:2.0:status:Success"
+
+#define SAML_FIELD_MAX (256 * 1024)    /* a SAMLRequest/SAMLResponse field, base64 */
+#define SAML_INFLATED_MAX (512 * 1024) /* a Redirect message after inflation */
+#define SAML_RELAY_STATE_MAX 2048
+#define SAML_MAX_VALUES 64             /* values of one attribute kept */
+#define SAML_MAX_ATTRS 128             /* attributes of one assertion kept */
+
+/*
+ * The value of field name in an application/x-www-form-urlencoded string
+ * (a POST body or a raw query string), decoded, as a new string (free()),
+ * or NULL if absent.  *bad is set when it is present but malformed or
+ * longer than max bytes (encoded).
+ */
+char *saml_field(const char *form, size_t len, const char *name, size_t max, int *bad);
+
+/* Inflate raw DEFLATE (the Redirect binding) into a new NUL-terminated buffer of at most max bytes. */
+int saml_inflate(const unsigned char *in, size_t len, size_t max, char **out, size_t *outlen,
+                 struct tl_err *err);
+
+/* One attribute of an assertion. */
+struct saml_attr {
+	char *name;
+	char *name_format;
+	char *friendly_name;
+	char *values[SAML_MAX_VALUES];
+	int nvalues;
+};
+
+/* The facts of an assertion that the hub judges itself. */
+struct saml_assertion {
+	char *id;
+	char *issuer;
+	int signed_itself;             /* a ds:Signature child referring to its ID */
+	char *name_id;
+	char *name_id_format;
+	char *sc_method;               /* SubjectConfirmation Method */
+	char *sc_recipient;
+	char *sc_in_response_to;
+	time_t sc_not_on_or_after;     /* 0: absent */
+	time_t not_before;             /* Conditions; 0: absent */
+	time_t not_on_or_after;
+	char *audiences[8];
+	int naudiences;
+	int other_conditions;          /* Condition elements other than AudienceRestriction/OneTimeUse */
+	char *authn_class;             /* AuthnContextClassRef */
+	time_t authn_instant;
+	char *session_index;
+	struct saml_attr attrs[SAML_MAX_ATTRS];
+	int nattrs;
+};
+
+struct saml_response {
+	char *id;
+	char *destination;
+	char *in_response_to;
+	char *issuer;
+	char *status;                  /* top-level StatusCode Value */
+	char *status2;                 /* second-level StatusCode Value, or NULL */
+	char *status_message;
+	int signed_itself;             /* a ds:Signature child referring to its ID */
+	int encrypted;                 /* the assertion is an EncryptedAssertion */
+	int nassertions;               /* Assertion and EncryptedAssertion elements anywhere */
+	struct saml_assertion a;       /* when nassertions == 1 and not encrypted */
+};
+
+/*
+ * Check and read the Response xml[0..len): well-formed and safe (md_parse
+ * with lim), root samlp:Response, at most one assertion (plain or
+ * encrypted) anywhere in the document, no two elements with the same ID,
+ * every ds:Signature a child of the Response or of its assertion and
+ * referring ("#ID") to exactly that element.  Fills r (free with
+ * saml_response_free()).  Errors: TL_EPARSE, TL_ELIMIT, TL_ESIG (a
+ * signature elsewhere or referring elsewhere, a duplicate ID), TL_ERULE
+ * (more than one assertion, not a Response), TL_ENOMEM.
+ */
+int saml_response_check(const char *xml, size_t len, const struct md_limits *lim,
+                        struct saml_response *r, struct tl_err *err);
+
+/*
+ * The same checks on a standalone Assertion document (an assertion lasso
+ * decrypted, exported again).  Fills a (free with saml_assertion_free()).
+ */
+int saml_assertion_check(const char *xml, size_t len, const struct md_limits *lim,
+                         struct saml_assertion *a, struct tl_err *err);
+
+void saml_response_free(struct saml_response *r);
+void saml_assertion_free(struct saml_assertion *a);
+
+#endif
