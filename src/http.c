@@ -37,6 +37,7 @@
 
 #include "tillit/api.h"
 #include "tillit/buf.h"
+#include "tillit/hub.h"
 #include "tillit/log.h"
 #include "tillit/pub.h"
 #include "tillit/store.h"
@@ -52,10 +53,11 @@
 #define HTTP_SHA1_PREFIX "{sha1}"
 
 /* Routes as counted in the metrics; HR_OTHER is everything unrouted. */
-enum http_route_id { HR_AGGREGATE, HR_MDQ, HR_HEALTHZ, HR_READYZ, HR_METRICS, HR_API, HR_OTHER,
-	             HR__COUNT };
+enum http_route_id { HR_AGGREGATE, HR_MDQ, HR_HEALTHZ, HR_READYZ, HR_METRICS, HR_API,
+	             HR_IDP_METADATA, HR_SP_METADATA, HR_SSO, HR_DS, HR_ACS, HR_OTHER, HR__COUNT };
 static const char *const http_route_names[HR__COUNT] = {
-	"aggregate", "mdq", "healthz", "readyz", "metrics", "api", "other",
+	"aggregate", "mdq", "healthz", "readyz", "metrics", "api",
+	"idp_metadata", "sp_metadata", "sso", "ds", "acs", "other",
 };
 
 /* Methods as bits, so that a route names the set it allows. */
@@ -99,8 +101,10 @@ struct http_route {
 	unsigned methods; /* HM_* bits allowed */
 	enum http_route_id id;
 	http_handler_fn handler;
-	int body;         /* the handler reads the request body (collected in req->body) */
+	int body;         /* the handler reads the request body (collected in req->body):
+	                   * HTTP_BODY_API up to api_max_body, HTTP_BODY_FORM up to http_max_body */
 };
+enum { HTTP_BODY_NONE, HTTP_BODY_API, HTTP_BODY_FORM };
 
 /* One request: owned by libmicrohttpd's *con_cls from http_uri_log() to http_completed(). */
 struct http_req {
@@ -125,6 +129,7 @@ static enum MHD_Result http_healthz(struct http_req *req);
 static enum MHD_Result http_readyz(struct http_req *req);
 static enum MHD_Result http_metrics_page(struct http_req *req);
 static enum MHD_Result http_api(struct http_req *req);
+static enum MHD_Result http_hub(struct http_req *req);
 
 static const struct http_route http_routes[] = {
 	{ "/metadata/federation.xml", HM_GET | HM_HEAD, HR_AGGREGATE, http_aggregate, 0 },
@@ -133,7 +138,12 @@ static const struct http_route http_routes[] = {
 	{ "/healthz", HM_GET | HM_HEAD, HR_HEALTHZ, http_healthz, 0 },
 	{ "/readyz", HM_GET | HM_HEAD, HR_READYZ, http_readyz, 0 },
 	{ "/metrics", HM_GET | HM_HEAD, HR_METRICS, http_metrics_page, 0 },
-	{ API_PREFIX "/", HM_GET | HM_POST, HR_API, http_api, 1 },
+	{ API_PREFIX "/", HM_GET | HM_POST, HR_API, http_api, HTTP_BODY_API },
+	{ HUB_PATH_IDP_METADATA, HM_GET | HM_HEAD, HR_IDP_METADATA, http_hub, HTTP_BODY_NONE },
+	{ HUB_PATH_SP_METADATA, HM_GET | HM_HEAD, HR_SP_METADATA, http_hub, HTTP_BODY_NONE },
+	{ HUB_PATH_SSO, HM_GET | HM_POST, HR_SSO, http_hub, HTTP_BODY_FORM },
+	{ HUB_PATH_DS, HM_GET, HR_DS, http_hub, HTTP_BODY_NONE },
+	{ HUB_PATH_ACS, HM_POST, HR_ACS, http_hub, HTTP_BODY_FORM },
 };
 #define HTTP_NROUTES (sizeof(http_routes) / sizeof(http_routes[0]))
 
@@ -720,6 +730,83 @@ static enum MHD_Result http_api(struct http_req *req)
 	return http_queue(req, rs.status, resp, rs.len);
 }
 
+/* The SSO hub's routes: the request is handed to hub.c with its raw query. */
+static enum MHD_Result http_hub(struct http_req *req)
+{
+	static const enum hub_route map[HR__COUNT] = {
+		[HR_IDP_METADATA] = HUB_IDP_METADATA, [HR_SP_METADATA] = HUB_SP_METADATA,
+		[HR_SSO] = HUB_SSO, [HR_DS] = HUB_DS, [HR_ACS] = HUB_ACS,
+	};
+	struct hub *hub = req->srv->ctx->hub;
+	struct hub_request rq;
+	struct hub_response rs;
+	struct MHD_Response *resp;
+	const char *q = memchr(req->uri, '?', strlen(req->uri));
+	const union MHD_ConnectionInfo *ci;
+	char client[64] = "-";
+	int ok = 1;
+
+	if (hub == NULL)
+		return http_error(req, MHD_HTTP_NOT_FOUND, "this server runs no SSO hub");
+	ci = MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci != NULL && ci->client_addr != NULL) {
+		const struct sockaddr *sa = ci->client_addr;
+		if (sa->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, client,
+			          sizeof(client));
+		else if (sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, client,
+			          sizeof(client));
+	}
+	memset(&rq, 0, sizeof(rq));
+	rq.method = req->method;
+	rq.query = q ? q + 1 : NULL;
+	rq.body = req->body.data;
+	rq.body_len = req->body.len;
+	rq.cookie = http_header(req, MHD_HTTP_HEADER_COOKIE);
+	rq.accept_language = http_header(req, MHD_HTTP_HEADER_ACCEPT_LANGUAGE);
+	rq.client = client;
+	hub_handle(hub, map[req->route->id], &rq, &rs);
+	if (rs.body == NULL) {
+		hub_response_free(&rs);
+		return http_error(req, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory");
+	}
+	resp = MHD_create_response_from_buffer(rs.len, rs.body, MHD_RESPMEM_MUST_FREE);
+	if (resp == NULL) {
+		hub_response_free(&rs);
+		return http_queue(req, rs.status, NULL, 0);
+	}
+	rs.body = NULL; /* libmicrohttpd frees it */
+	ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, rs.content_type) == MHD_YES;
+	if (rs.location != NULL)
+		ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, rs.location) == MHD_YES;
+	if (rs.set_cookie != NULL)
+		ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, rs.set_cookie) == MHD_YES;
+	if (rs.csp != NULL)
+		ok &= MHD_add_response_header(resp, "Content-Security-Policy", rs.csp) == MHD_YES;
+	if (rs.no_store) {
+		ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") == MHD_YES;
+		ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_PRAGMA, "no-cache") == MHD_YES;
+	} else {
+		ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+		                              req->srv->cache_control) == MHD_YES;
+	}
+	ok &= MHD_add_response_header(resp, "X-Frame-Options", "DENY") == MHD_YES;
+	if (strncmp(req->srv->ctx->conf.base_url, "https://", 8) == 0)
+		ok &= MHD_add_response_header(resp, "Strict-Transport-Security",
+		                              "max-age=31536000") == MHD_YES;
+	if (!ok) {
+		MHD_destroy_response(resp);
+		resp = NULL;
+	}
+	{
+		unsigned status = rs.status;
+		size_t len = rs.len;
+		hub_response_free(&rs);
+		return http_queue(req, status, resp, len);
+	}
+}
+
 /* ---- libmicrohttpd callbacks ----------------------------------------- */
 
 /* Step 1: the target as sent (before libmicrohttpd unescapes it in place). */
@@ -780,7 +867,8 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn, const
 		req->mbit = http_method_bit(method);
 		if (!req->too_long)
 			req->route = http_route_find(req->uri, req->path_len);
-		req->body_max = req->route != NULL && req->route->body ? srv->api_max_body : srv->max_body;
+		req->body_max = req->route != NULL && req->route->body == HTTP_BODY_API ? srv->api_max_body
+		                                                                        : srv->max_body;
 		buf_init(&req->body, (size_t)req->body_max);
 		cl = http_header(req, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl != NULL) {

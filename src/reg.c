@@ -618,6 +618,25 @@ static void reg_set_version_status(struct store_txn *txn, const unsigned char sh
 	json_decref(v);
 }
 
+#define REG_GEN_KEY "reg_gen"
+
+uint64_t reg_generation(struct store_txn *txn)
+{
+	struct store_val v;
+
+	if (store_get(txn, STORE_DB_META, REG_GEN_KEY, strlen(REG_GEN_KEY), &v) == TL_OK && v.len == 8)
+		return store_get_be64(v.data);
+	return 0;
+}
+
+static void reg_bump_generation(struct store_txn *txn)
+{
+	unsigned char v[8];
+
+	store_be64(v, reg_generation(txn) + 1);
+	store_put(txn, STORE_DB_META, REG_GEN_KEY, strlen(REG_GEN_KEY), v, sizeof(v));
+}
+
 int reg_entity_decide(struct tl_ctx *ctx, const char *entity_id, enum reg_decision d,
                       const char *reason, json_t *override, json_t **out, struct tl_err *err)
 {
@@ -724,6 +743,7 @@ int reg_entity_decide(struct tl_ctx *ctx, const char *entity_id, enum reg_decisi
 		json_object_set(details, "override", override);
 	snprintf(action, sizeof(action), "entity.%s", reg_decision_name(d));
 	audit_append(&txn, ctx->actor, action, entity_id, details);
+	reg_bump_generation(&txn);
 	rc = store_commit(&txn, err);
 	if (rc == TL_OK) {
 		*out = reg_entity_public(e, sha1);

@@ -205,8 +205,10 @@ static int saml_signatures(xmlNodePtr root, xmlNodePtr *allowed, int nallowed, i
 		if (id != NULL) {
 			if (nids == SAML_IDS_MAX)
 				rc = tl_err_set(err, TL_ELIMIT, "more than %d elements with an ID", SAML_IDS_MAX);
+			else if ((ids[nids] = strdup((const char *)id)) == NULL)
+				rc = tl_err_set(err, TL_ENOMEM, "out of memory checking IDs");
 			else
-				ids[nids++] = strdup((const char *)id);
+				nids++;
 			xmlFree(id);
 		}
 		if (saml_is(n, SAML_NS_DS, "Signature")) {
@@ -398,6 +400,24 @@ out:
 	return rc;
 }
 
+int saml_assertion_check_node(void *node, struct saml_assertion *a, struct tl_err *err)
+{
+	xmlNodePtr root = node, first = NULL;
+	int signed_out[1] = { 0 }, enc = 0, rc;
+
+	memset(a, 0, sizeof(*a));
+	if (!saml_is(root, SAML_NS_ASSERTION, "Assertion"))
+		return tl_err_set(err, TL_ERULE, "not a saml:Assertion");
+	if (saml_count_assertions(root, &first, &enc) != 1)
+		return tl_err_set(err, TL_ERULE, "an assertion holds another assertion");
+	rc = saml_signatures(root, &root, 1, signed_out, err);
+	if (rc != TL_OK)
+		return rc;
+	saml_read_assertion(root, a);
+	a->signed_itself = signed_out[0];
+	return TL_OK;
+}
+
 int saml_assertion_check(const char *xml, size_t len, const struct md_limits *lim,
                          struct saml_assertion *a, struct tl_err *err)
 {
@@ -464,4 +484,201 @@ void saml_response_free(struct saml_response *r)
 	free(r->status_message);
 	saml_assertion_free(&r->a);
 	memset(r, 0, sizeof(*r));
+}
+
+static int saml_bool(xmlNodePtr e, const char *name)
+{
+	char *v = saml_attr(e, name);
+	int b = v != NULL && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
+
+	free(v);
+	return b;
+}
+
+static int saml_int(xmlNodePtr e, const char *name)
+{
+	char *v = saml_attr(e, name), *end;
+	long n = -1;
+
+	if (v != NULL) {
+		n = strtol(v, &end, 10);
+		if (end == v || *end != '\0' || n < 0 || n > 65535)
+			n = -2; /* present but not an unsigned short */
+	}
+	free(v);
+	return (int)n;
+}
+
+static int saml_read_request(xmlNodePtr root, struct saml_request *q, struct tl_err *err)
+{
+	xmlNodePtr pol, rac, sc, list;
+	char *ac;
+
+	q->id = saml_attr(root, "ID");
+	q->version = saml_attr(root, "Version");
+	q->issuer = saml_text(saml_child(root, SAML_NS_ASSERTION, "Issuer"));
+	q->destination = saml_attr(root, "Destination");
+	q->issue_instant = saml_time(root, "IssueInstant");
+	q->acs_url = saml_attr(root, "AssertionConsumerServiceURL");
+	q->protocol_binding = saml_attr(root, "ProtocolBinding");
+	q->acs_index = saml_int(root, "AssertionConsumerServiceIndex");
+	q->attr_index = saml_int(root, "AttributeConsumingServiceIndex");
+	q->force_authn = saml_bool(root, "ForceAuthn");
+	q->is_passive = saml_bool(root, "IsPassive");
+	if (q->id == NULL || q->id[0] == '\0')
+		return tl_err_set(err, TL_ERULE, "the AuthnRequest has no ID");
+	if (q->version == NULL || strcmp(q->version, "2.0") != 0)
+		return tl_err_set(err, TL_ERULE, "the AuthnRequest's Version is not 2.0");
+	if (q->issuer == NULL || q->issuer[0] == '\0')
+		return tl_err_set(err, TL_ERULE, "the AuthnRequest has no Issuer");
+	if (q->acs_index == -2 || q->attr_index == -2)
+		return tl_err_set(err, TL_ERULE, "a service index of the AuthnRequest is not a number");
+	pol = saml_child(root, SAML_NS_PROTOCOL, "NameIDPolicy");
+	if (pol != NULL) {
+		char *v = saml_attr(pol, "AllowCreate");
+		q->nameid_format = saml_attr(pol, "Format");
+		q->allow_create = v == NULL ? -1 : (strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
+		free(v);
+	} else {
+		q->allow_create = -1;
+	}
+	rac = saml_child(root, SAML_NS_PROTOCOL, "RequestedAuthnContext");
+	if (rac != NULL) {
+		q->comparison = saml_attr(rac, "Comparison");
+		for (xmlNodePtr c = rac->children; c != NULL; c = c->next) {
+			if (!saml_is(c, SAML_NS_ASSERTION, "AuthnContextClassRef"))
+				continue;
+			if (q->nclasses == SAML_MAX_CLASSES)
+				return tl_err_set(err, TL_ERULE, "the AuthnRequest asks for more than %d classes",
+				                  SAML_MAX_CLASSES);
+			if ((ac = saml_text(c)) == NULL)
+				return tl_err_set(err, TL_ENOMEM, "out of memory reading the AuthnRequest");
+			q->classes[q->nclasses++] = ac;
+		}
+	}
+	sc = saml_child(root, SAML_NS_PROTOCOL, "Scoping");
+	list = saml_child(sc, SAML_NS_PROTOCOL, "IDPList");
+	for (xmlNodePtr c = list ? list->children : NULL; c != NULL; c = c->next) {
+		char *pid;
+		if (!saml_is(c, SAML_NS_PROTOCOL, "IDPEntry"))
+			continue;
+		if (q->nidps == SAML_MAX_IDPS)
+			return tl_err_set(err, TL_ERULE, "the AuthnRequest's IDPList names more than %d IdPs",
+			                  SAML_MAX_IDPS);
+		if ((pid = saml_attr(c, "ProviderID")) != NULL)
+			q->idps[q->nidps++] = pid;
+	}
+	return TL_OK;
+}
+
+int saml_request_check(const char *xml, size_t len, const struct md_limits *lim,
+                       struct saml_request *q, struct tl_err *err)
+{
+	xmlDocPtr doc = NULL;
+	xmlNodePtr root;
+	int signed_out[1] = { 0 }, rc;
+
+	memset(q, 0, sizeof(*q));
+	q->acs_index = q->attr_index = -1;
+	rc = md_parse(xml, len, lim, &doc, err);
+	if (rc != TL_OK)
+		return rc;
+	root = xmlDocGetRootElement(doc);
+	if (!saml_is(root, SAML_NS_PROTOCOL, "AuthnRequest")) {
+		rc = tl_err_set(err, TL_ERULE, "the message is not a samlp:AuthnRequest");
+		goto out;
+	}
+	rc = saml_signatures(root, &root, 1, signed_out, err);
+	if (rc != TL_OK)
+		goto out;
+	q->signed_itself = signed_out[0];
+	rc = saml_read_request(root, q, err);
+out:
+	xmlFreeDoc(doc);
+	if (rc != TL_OK)
+		saml_request_free(q);
+	return rc;
+}
+
+void saml_request_free(struct saml_request *q)
+{
+	free(q->id);
+	free(q->version);
+	free(q->issuer);
+	free(q->destination);
+	free(q->acs_url);
+	free(q->protocol_binding);
+	free(q->nameid_format);
+	for (int i = 0; i < q->nclasses; i++)
+		free(q->classes[i]);
+	free(q->comparison);
+	for (int i = 0; i < q->nidps; i++)
+		free(q->idps[i]);
+	memset(q, 0, sizeof(*q));
+}
+
+static int saml_b64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+int saml_base64_decode(const char *in, size_t len, size_t max, char **out, size_t *outlen,
+                       struct tl_err *err)
+{
+	unsigned char *buf;
+	size_t n = 0;
+	unsigned acc = 0;
+	int bits = 0, pad = 0;
+
+	*out = NULL;
+	*outlen = 0;
+	if (len / 4 * 3 > max + 3)
+		return tl_err_set(err, TL_ELIMIT, "the message is larger than %zu bytes", max);
+	buf = malloc(len / 4 * 3 + 4);
+	if (buf == NULL)
+		return tl_err_set(err, TL_ENOMEM, "out of memory decoding a message");
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)in[i];
+		int v;
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+			continue;
+		if (c == '=') {
+			pad++;
+			continue;
+		}
+		if (pad > 0 || (v = saml_b64_value(c)) < 0) {
+			free(buf);
+			return tl_err_set(err, TL_EPARSE, "the message is not valid base64 (byte %zu)", i);
+		}
+		acc = (acc << 6) | (unsigned)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			buf[n++] = (unsigned char)(acc >> bits);
+			acc &= (1u << bits) - 1;
+		}
+	}
+	if (pad > 2 || bits >= 6 || n == 0) {
+		free(buf);
+		return tl_err_set(err, TL_EPARSE, "the message is not valid base64 (%s)",
+		                  n == 0 ? "empty" : "truncated");
+	}
+	if (n > max) {
+		free(buf);
+		return tl_err_set(err, TL_ELIMIT, "the message is larger than %zu bytes", max);
+	}
+	buf[n] = '\0';
+	*out = (char *)buf;
+	*outlen = n;
+	return TL_OK;
 }

@@ -20,6 +20,7 @@
 #include "tillit/err.h"
 #include "tillit/http.h"
 #include "tillit/log.h"
+#include "tillit/hub.h"
 #include "tillit/maint.h"
 
 static const char tillitd_usage[] =
@@ -56,10 +57,11 @@ int main(int argc, char **argv)
 	const char *dir = NULL, *listen_addr = NULL, *level = NULL;
 	struct http_server *srv = NULL;
 	struct maint *maint = NULL;
+	struct hub *hub = NULL;
 	struct tl_ctx ctx;
 	struct tl_err err;
 	sigset_t sigs;
-	int ch, sig, rc, lvl = -1, status = 1, ctx_open_done = 0;
+	int ch, sig, rc, lvl = -1, status = 1, ctx_open_done = 0, lasso_done = 0;
 
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":d:l:L:Vh", opts, NULL)) != -1) {
@@ -94,6 +96,11 @@ int main(int argc, char **argv)
 	log_route_libxml2();
 	log_set_timestamps(1);
 	log_set_level(lvl >= 0 ? (enum log_level)lvl : (enum log_level)ctx.conf.log_level);
+	if (hub_global_init(&err) != TL_OK) {
+		fprintf(stderr, "tillitd: %s\n", err.msg);
+		goto out;
+	}
+	lasso_done = 1;
 	if (listen_addr == NULL)
 		listen_addr = ctx.conf.listen;
 
@@ -107,6 +114,12 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	signal(SIGPIPE, SIG_IGN); /* a client gone while sendfile() writes */
+
+	if (hub_open(&hub, &ctx, &err) != TL_OK) {
+		fprintf(stderr, "tillitd: the SSO hub cannot start: %s\n", err.msg);
+		goto out;
+	}
+	ctx.hub = hub;
 
 	rc = http_start(&srv, &ctx, listen_addr, &err);
 	if (rc != TL_OK) {
@@ -140,6 +153,10 @@ int main(int argc, char **argv)
 out:
 	maint_stop(maint);
 	http_stop(srv);
+	ctx.hub = NULL;
+	hub_close(hub);
+	if (lasso_done)
+		hub_global_done();
 	if (ctx_open_done)
 		ctx_close(&ctx);
 	if (status == 0)

@@ -20,11 +20,14 @@
 
 #define CTX_PATH_MAX 4096
 
+struct hub; /* hub.h: tillitd's SSO hub, NULL elsewhere */
+
 struct tl_ctx {
 	char dir[CTX_PATH_MAX];
 	struct conf conf;
 	struct store *store;
 	char actor[128]; /* who acts, for the audit log ("operator:USER" for the CLI) */
+	struct hub *hub; /* owned by whoever opened it (tillitd); ctx_close() leaves it */
 };
 
 /*

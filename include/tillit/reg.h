@@ -84,6 +84,13 @@ enum reg_decision {
 int reg_entity_decide(struct tl_ctx *ctx, const char *entity_id, enum reg_decision d,
                       const char *reason, json_t *override, json_t **out, struct tl_err *err);
 
+/*
+ * The registry's generation: a counter every decision above increments in
+ * its transaction, so that whoever caches what is approved (the SSO hub's
+ * directory of member IdPs) knows when to look again.  0 before the first.
+ */
+uint64_t reg_generation(struct store_txn *txn);
+
 /* Name of a decision ("approve", ...). */
 const char *reg_decision_name(enum reg_decision d);
 

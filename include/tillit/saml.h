@@ -106,6 +106,58 @@ int saml_response_check(const char *xml, size_t len, const struct md_limits *lim
 int saml_assertion_check(const char *xml, size_t len, const struct md_limits *lim,
                          struct saml_assertion *a, struct tl_err *err);
 
+/* The facts of a service's AuthnRequest that the hub judges itself. */
+#define SAML_MAX_CLASSES 8
+#define SAML_MAX_IDPS 16
+struct saml_request {
+	char *id;
+	char *version;
+	char *issuer;
+	char *destination;
+	time_t issue_instant;          /* 0: absent or malformed */
+	char *acs_url;                 /* AssertionConsumerServiceURL */
+	char *protocol_binding;
+	int acs_index;                 /* AssertionConsumerServiceIndex, -1 absent */
+	int attr_index;                /* AttributeConsumingServiceIndex, -1 absent */
+	int force_authn, is_passive;   /* 0 or 1 */
+	char *nameid_format;           /* NameIDPolicy Format */
+	int allow_create;              /* -1 absent, 0, 1 */
+	char *classes[SAML_MAX_CLASSES]; /* RequestedAuthnContext AuthnContextClassRef */
+	int nclasses;
+	char *comparison;              /* exact (default), minimum, maximum, better */
+	char *idps[SAML_MAX_IDPS];     /* Scoping/IDPList/IDPEntry ProviderID */
+	int nidps;
+	int signed_itself;             /* an enveloped ds:Signature referring to its ID */
+};
+
+/*
+ * Check and read the AuthnRequest xml[0..len) (the POST binding's decoded
+ * form, or the Redirect binding's inflated one) as saml_response_check()
+ * does: safe parse, root samlp:AuthnRequest, unique IDs, a signature only
+ * on the request itself.  Errors: TL_EPARSE, TL_ELIMIT, TL_ESIG, TL_ERULE
+ * (not an AuthnRequest, Version not 2.0, no ID or Issuer, more than
+ * SAML_MAX_CLASSES classes or SAML_MAX_IDPS IdPs), TL_ENOMEM.  Free with
+ * saml_request_free().
+ */
+int saml_request_check(const char *xml, size_t len, const struct md_limits *lim,
+                       struct saml_request *q, struct tl_err *err);
+
+void saml_request_free(struct saml_request *q);
+
+/*
+ * The same checks on an Assertion element already parsed (the one lasso
+ * decrypted from an EncryptedAssertion: its original node, xmlNodePtr).
+ */
+int saml_assertion_check_node(void *node, struct saml_assertion *a, struct tl_err *err);
+
+/*
+ * Decode the base64 text in[0..len) (whitespace ignored, as the POST and
+ * Redirect bindings allow) into a new NUL-terminated buffer of at most max
+ * bytes.  Errors: TL_EPARSE (not base64), TL_ELIMIT, TL_ENOMEM.
+ */
+int saml_base64_decode(const char *in, size_t len, size_t max, char **out, size_t *outlen,
+                       struct tl_err *err);
+
 void saml_response_free(struct saml_response *r);
 void saml_assertion_free(struct saml_assertion *a);
 

@@ -1,0 +1,1080 @@
+/*
+ * hub.c - the SSO hub's setup: keys, the two lasso servers, the provider
+ * cache, the directory of member IdPs, the hub's own metadata, pages, the
+ * purge thread and the route dispatcher.  The flows are in hub_sso.c.
+ */
+#define _GNU_SOURCE /* pthread_rwlockattr_setkind_np: writers must not starve */
+#include "hub_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <libxml/parser.h>
+
+#include "tillit/attr.h"
+#include "tillit/keys.h"
+#include "tillit/log.h"
+#include "tillit/reg.h"
+#include "tillit/trust.h"
+
+#define HUB_PURGE_INTERVAL 60
+#define HUB_PURGE_BATCH 4096
+
+#define HUB_NS_MD "urn:oasis:names:tc:SAML:2.0:metadata"
+#define HUB_BINDING_REDIRECT "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
+#define HUB_BINDING_POST "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
+#define HUB_NAMEID_TRANSIENT "urn:oasis:names:tc:SAML:2.0:nameid-format:transient"
+#define HUB_NAMEID_PERSISTENT "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"
+
+/* ---- global --------------------------------------------------------- */
+
+static void hub_glib_log(const gchar *domain, GLogLevelFlags level, const gchar *msg, gpointer ud)
+{
+	(void)ud;
+	(void)level;
+	/* lasso logs CRITICAL for ordinary bad input; the hub logs its own verdict */
+	log_debug("%s: %s", domain ? domain : "glib", msg ? msg : "");
+}
+
+int hub_global_init(struct tl_err *err)
+{
+	static const char *const domains[] = { "Lasso", "libxml2", "libxmlsec" };
+
+	/*
+	 * xmlsec's OpenSSL keys manager loads the default CA paths for every
+	 * key lasso loads or encrypts with: ~25 ms each.  The hub never uses
+	 * the system trust store (metadata trust is pinned keys).
+	 */
+	if (setenv("SSL_CERT_FILE", "/dev/null", 1) != 0 ||
+	    setenv("SSL_CERT_DIR", "/nonexistent", 1) != 0)
+		return tl_err_set(err, TL_EINTERNAL, "cannot set SSL_CERT_FILE");
+	if (lasso_init() != 0)
+		return tl_err_set(err, TL_EINTERNAL, "lasso failed to initialise");
+	for (size_t i = 0; i < sizeof(domains) / sizeof(domains[0]); i++)
+		g_log_set_handler(domains[i], G_LOG_LEVEL_MASK | G_LOG_FLAG_FATAL | G_LOG_FLAG_RECURSION,
+		                  hub_glib_log, NULL);
+	/* lasso_init replaced libxml2's error handlers: ours again */
+	log_route_libxml2();
+	return TL_OK;
+}
+
+void hub_global_done(void)
+{
+	lasso_shutdown();
+}
+
+/* ---- small helpers -------------------------------------------------- */
+
+int hub_random_hex(char *out, size_t n, struct tl_err *err)
+{
+	unsigned char raw[64];
+	int rc;
+
+	if (n > sizeof(raw))
+		return tl_err_set(err, TL_EINTERNAL, "random value too long");
+	if ((rc = util_random(raw, n, err)) != TL_OK)
+		return rc;
+	util_hex(raw, n, out);
+	out[2 * n] = '\0';
+	return TL_OK;
+}
+
+void hub_time(time_t t, char out[32])
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* An approved member entity's record: its approved version, or why it cannot be used. */
+static int hub_entity_usable(struct store_txn *txn, const char *entity_id,
+                             const unsigned char sha1[UTIL_SHA1_LEN], unsigned *version,
+                             struct tl_err *err)
+{
+	struct store_val v;
+	json_t *e;
+	const char *state;
+	int rc;
+
+	*version = 0;
+	rc = store_get(txn, STORE_DB_ENTITIES, sha1, UTIL_SHA1_LEN, &v);
+	if (rc == TL_ENOENT)
+		return tl_err_set(err, TL_ENOENT, "%.200s is not registered in the federation", entity_id);
+	if (rc != TL_OK)
+		return tl_err_set(err, rc, "cannot read %.200s from the store", entity_id);
+	e = json_loadb(v.data, v.len, 0, NULL);
+	if (e == NULL)
+		return tl_err_set(err, TL_ESTORE, "the record of %.200s is damaged", entity_id);
+	state = json_string_value(json_object_get(e, "state"));
+	*version = (unsigned)json_integer_value(json_object_get(e, "approved_version"));
+	if (state == NULL || strcmp(state, "approved") != 0 || *version == 0)
+		rc = tl_err_set(err, TL_ESTATE, "%.200s is %s, not approved", entity_id,
+		                state ? state : "in no state");
+	json_decref(e);
+	return rc;
+}
+
+/* The model of an approved version: the frozen one kept by trust.c when it matches, else parsed. */
+static int hub_model(struct hub *h, struct store_txn *txn, const unsigned char sha1[UTIL_SHA1_LEN],
+                     unsigned version, const struct store_val *xml, struct mdm_entity **out,
+                     struct tl_err *err)
+{
+	unsigned char key[UTIL_SHA1_LEN + 4], digest[UTIL_SHA256_LEN];
+	struct store_val v;
+
+	memcpy(key, sha1, UTIL_SHA1_LEN);
+	store_be32(key + UTIL_SHA1_LEN, version);
+	if (store_get(txn, STORE_DB_MODELS, key, sizeof(key), &v) == TL_OK && v.len > UTIL_SHA256_LEN) {
+		util_sha256(xml->data, xml->len, digest);
+		if (memcmp(digest, v.data, UTIL_SHA256_LEN) == 0 &&
+		    mdm_thaw((const unsigned char *)v.data + UTIL_SHA256_LEN, v.len - UTIL_SHA256_LEN, out,
+		             NULL) == TL_OK)
+			return TL_OK;
+	}
+	return mdm_parse(xml->data, xml->len, &h->lim, out, err);
+}
+
+/* ---- the provider cache --------------------------------------------- */
+
+static void hub_pentry_free(void *p)
+{
+	struct hub_pentry *e = p;
+
+	if (e == NULL)
+		return;
+	free(e->entity_id);
+	mdm_free(e->model);
+	free(e);
+}
+
+static int hub_pcache_init(struct hub_pcache *pc, LassoServer *server, LassoProviderRole role,
+                           enum mdm_role_kind kind, size_t max, LassoKey *key, int encrypt)
+{
+	pthread_rwlockattr_t a;
+
+	memset(pc, 0, sizeof(*pc));
+	pthread_rwlockattr_init(&a);
+	pthread_rwlockattr_setkind_np(&a, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&pc->lock, &a);
+	pthread_rwlockattr_destroy(&a);
+	pc->server = server;
+	pc->role = role;
+	pc->kind = kind;
+	pc->max = max;
+	pc->signing_key = key;
+	pc->encrypt = encrypt;
+	pc->entries = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, hub_pentry_free);
+	return pc->entries != NULL ? TL_OK : TL_ENOMEM;
+}
+
+static void hub_pcache_done(struct hub_pcache *pc)
+{
+	if (pc->entries != NULL)
+		g_hash_table_destroy(pc->entries);
+	if (pc->server != NULL)
+		lasso_server_destroy(pc->server);
+	if (pc->signing_key != NULL)
+		g_object_unref(pc->signing_key);
+	pthread_rwlock_destroy(&pc->lock);
+	memset(pc, 0, sizeof(*pc));
+}
+
+/* Drop the least recently used entry (write lock held). */
+static void hub_pcache_evict(struct hub_pcache *pc)
+{
+	GHashTableIter it;
+	gpointer k, v;
+	struct hub_pentry *victim = NULL;
+
+	g_hash_table_iter_init(&it, pc->entries);
+	while (g_hash_table_iter_next(&it, &k, &v)) {
+		struct hub_pentry *e = v;
+		if (victim == NULL || atomic_load(&e->used) < atomic_load(&victim->used))
+			victim = e;
+	}
+	if (victim == NULL)
+		return;
+	g_hash_table_remove(pc->server->providers, victim->entity_id);
+	g_hash_table_remove(pc->entries, victim->entity_id);
+}
+
+static int hub_has_encryption_key(const struct mdm_role *r)
+{
+	for (const struct mdm_key *k = r ? r->keys : NULL; k != NULL; k = k->next)
+		if (k->use != MDM_USE_SIGNING && k->cert_ok)
+			return 1;
+	return 0;
+}
+
+/* Load xml as a provider of pc (write lock held).  Takes model. */
+static int hub_pcache_load(struct hub_pcache *pc, const char *entity_id, unsigned version,
+                           const char *xml, struct mdm_entity *model, struct tl_err *err)
+{
+	struct hub_pentry *e;
+	LassoProvider *p;
+	int lrc;
+
+	g_hash_table_remove(pc->server->providers, entity_id);
+	g_hash_table_remove(pc->entries, entity_id);
+	lrc = lasso_server_add_provider_from_buffer(pc->server, pc->role, xml, NULL, NULL);
+	p = lrc == 0 ? lasso_server_get_provider(pc->server, entity_id) : NULL;
+	if (p == NULL) {
+		mdm_free(model);
+		return tl_err_set(err, TL_EINTERNAL, "lasso cannot load the metadata of %.200s: %s",
+		                  entity_id, lrc ? lasso_strerror(lrc) : "no such provider after loading");
+	}
+	lasso_provider_set_server_signing_key(p, pc->signing_key);
+	if (pc->encrypt && hub_has_encryption_key(mdm_role(model, pc->kind))) {
+		lasso_provider_set_encryption_mode(p, LASSO_ENCRYPTION_MODE_ASSERTION);
+		lasso_provider_set_encryption_sym_key_type(p, LASSO_ENCRYPTION_SYM_KEY_TYPE_AES_256);
+	}
+	e = calloc(1, sizeof(*e));
+	if (e == NULL || (e->entity_id = strdup(entity_id)) == NULL) {
+		free(e);
+		mdm_free(model);
+		g_hash_table_remove(pc->server->providers, entity_id);
+		return tl_err_set(err, TL_ENOMEM, "out of memory loading a provider");
+	}
+	e->version = version;
+	e->model = model;
+	atomic_store(&e->used, atomic_fetch_add(&pc->tick, 1) + 1);
+	g_hash_table_insert(pc->entries, e->entity_id, e);
+	while (g_hash_table_size(pc->entries) > pc->max)
+		hub_pcache_evict(pc);
+	atomic_fetch_add(&pc->loads, 1);
+	return TL_OK;
+}
+
+int hub_prov_acquire(struct hub *h, struct hub_pcache *pc, const char *entity_id,
+                     struct hub_pentry **pe, struct tl_err *err)
+{
+	unsigned char sha1[UTIL_SHA1_LEN];
+	struct store_txn txn;
+	unsigned version;
+	int rc;
+
+	*pe = NULL;
+	util_sha1(entity_id, strlen(entity_id), sha1);
+	if ((rc = store_txn_begin(h->ctx->store, &txn, 1, err)) != TL_OK)
+		return rc;
+	rc = hub_entity_usable(&txn, entity_id, sha1, &version, err);
+	for (int attempt = 0; rc == TL_OK && attempt < 4; attempt++) {
+		struct hub_pentry *e;
+		struct store_val xml;
+		struct mdm_entity *model = NULL;
+		char *copy;
+
+		pthread_rwlock_rdlock(&pc->lock);
+		e = g_hash_table_lookup(pc->entries, entity_id);
+		if (e != NULL && e->version == version) {
+			atomic_store(&e->used, atomic_fetch_add(&pc->tick, 1) + 1);
+			*pe = e;
+			store_abort(&txn);
+			return TL_OK; /* the read lock stays held */
+		}
+		pthread_rwlock_unlock(&pc->lock);
+
+		rc = reg_version_xml_get(&txn, sha1, version, &xml);
+		if (rc != TL_OK) {
+			rc = tl_err_set(err, rc == TL_ENOENT ? TL_ESTORE : rc,
+			                "the approved metadata of %.200s is missing from the store", entity_id);
+			break;
+		}
+		if ((rc = hub_model(h, &txn, sha1, version, &xml, &model, err)) != TL_OK)
+			break;
+		if (mdm_role(model, pc->kind) == NULL) {
+			mdm_free(model);
+			rc = tl_err_set(err, TL_ENOENT, "%.200s has no %s role", entity_id,
+			                pc->kind == MDM_ROLE_SP ? "service provider" : "identity provider");
+			break;
+		}
+		copy = strndup(xml.data, xml.len);
+		if (copy == NULL) {
+			mdm_free(model);
+			rc = tl_err_set(err, TL_ENOMEM, "out of memory loading a provider");
+			break;
+		}
+		pthread_rwlock_wrlock(&pc->lock);
+		e = g_hash_table_lookup(pc->entries, entity_id);
+		if (e != NULL && e->version == version)
+			mdm_free(model); /* another thread loaded it meanwhile */
+		else
+			rc = hub_pcache_load(pc, entity_id, version, copy, model, err);
+		pthread_rwlock_unlock(&pc->lock);
+		free(copy);
+	}
+	store_abort(&txn);
+	if (rc == TL_OK) /* evicted four times in a row: the cache is far too small */
+		rc = tl_err_set(err, TL_EINTERNAL, "the provider cache cannot keep %.200s loaded", entity_id);
+	return rc;
+}
+
+void hub_prov_release(struct hub_pcache *pc)
+{
+	pthread_rwlock_unlock(&pc->lock);
+}
+
+/* ---- the directory of member IdPs ------------------------------------ */
+
+static void hub_idp_free(struct hub_idp *p)
+{
+	free(p->entity_id);
+	free(p->name_sv);
+	free(p->name_en);
+	free(p->desc_sv);
+	free(p->desc_en);
+	free(p->logo);
+	for (int i = 0; i < p->nscopes; i++)
+		free(p->scopes[i]);
+}
+
+void hub_dir_put(struct hub_dir *d)
+{
+	if (d == NULL || atomic_fetch_sub(&d->refs, 1) != 1)
+		return;
+	for (size_t i = 0; i < d->n; i++)
+		hub_idp_free(&d->idps[i]);
+	free(d->idps);
+	free(d->idp_metadata);
+	free(d);
+}
+
+static int hub_idp_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct hub_idp *)a)->entity_id, ((const struct hub_idp *)b)->entity_id);
+}
+
+const struct hub_idp *hub_dir_find(const struct hub_dir *d, const char *entity_id)
+{
+	struct hub_idp key;
+
+	if (d == NULL || d->n == 0 || entity_id == NULL)
+		return NULL;
+	key.entity_id = (char *)(uintptr_t)entity_id;
+	return bsearch(&key, d->idps, d->n, sizeof(key), hub_idp_cmp);
+}
+
+static char *hub_dup_text(const struct mdm_role *r, const char *element, const char *lang)
+{
+	for (const struct mdm_text *t = r->ui; t != NULL; t = t->next)
+		if (strcmp(t->element, element) == 0 && t->value != NULL &&
+		    (lang == NULL || (t->lang != NULL && strcmp(t->lang, lang) == 0)))
+			return strdup(t->value);
+	return NULL;
+}
+
+static int hub_idp_from_model(const struct mdm_entity *m, struct hub_idp *p)
+{
+	const struct mdm_role *r = mdm_role(m, MDM_ROLE_IDP);
+
+	memset(p, 0, sizeof(*p));
+	if ((p->entity_id = strdup(m->entity_id)) == NULL)
+		return TL_ENOMEM;
+	p->name_sv = hub_dup_text(r, "DisplayName", "sv");
+	p->name_en = hub_dup_text(r, "DisplayName", "en");
+	if (p->name_sv == NULL && p->name_en == NULL) {
+		/* no mdui: the organisation's display name, else the entityID (ds_name) */
+		for (const struct mdm_text *t = m->org; t != NULL; t = t->next)
+			if (strcmp(t->element, "OrganizationDisplayName") == 0 && t->value != NULL) {
+				if (t->lang != NULL && strcmp(t->lang, "sv") == 0 && p->name_sv == NULL)
+					p->name_sv = strdup(t->value);
+				else if (p->name_en == NULL)
+					p->name_en = strdup(t->value);
+			}
+	}
+	p->desc_sv = hub_dup_text(r, "Description", "sv");
+	p->desc_en = hub_dup_text(r, "Description", "en");
+	p->logo = hub_dup_text(r, "Logo", NULL);
+	for (const struct mdm_scope *s = r->scopes; s != NULL && p->nscopes < 16; s = s->next) {
+		if (s->value == NULL || (p->scopes[p->nscopes] = strdup(s->value)) == NULL)
+			continue;
+		p->scope_regexp[p->nscopes++] = s->regexp == 1;
+	}
+	return TL_OK;
+}
+
+static void hub_md_keys(struct buf *b, const struct hub *h, int with_encryption)
+{
+	buf_printf(b, "    <md:KeyDescriptor use=\"signing\"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>%s"
+	              "</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>\n",
+	           h->sign_cert_b64);
+	if (with_encryption)
+		buf_printf(b, "    <md:KeyDescriptor use=\"encryption\"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>%s"
+		              "</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>\n",
+		           h->enc_cert_b64);
+}
+
+static void hub_md_uiinfo(struct buf *b, const struct hub *h, const char *what_en, const char *what_sv)
+{
+	buf_puts(b, "      <mdui:UIInfo>\n        <mdui:DisplayName xml:lang=\"en\">");
+	buf_xml_escape(b, h->ctx->conf.name);
+	buf_printf(b, " %s</mdui:DisplayName>\n        <mdui:DisplayName xml:lang=\"sv\">", what_en);
+	buf_xml_escape(b, h->ctx->conf.name);
+	buf_printf(b, " %s</mdui:DisplayName>\n      </mdui:UIInfo>\n", what_sv);
+}
+
+static const char HUB_MD_HEAD[] =
+	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	"<md:EntityDescriptor xmlns:md=\"" HUB_NS_MD "\"\n"
+	"    xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"\n"
+	"    xmlns:mdui=\"urn:oasis:names:tc:SAML:metadata:ui\"\n"
+	"    xmlns:shibmd=\"urn:mace:shibboleth:metadata:1.0\"\n"
+	"    xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\"\n"
+	"    entityID=\"";
+
+/* The hub's IdP metadata; with the members' scopes when d is not NULL. */
+static char *hub_idp_metadata(const struct hub *h, const struct hub_dir *d, size_t *len)
+{
+	struct buf b;
+	const char *seen[4096];
+	size_t nseen = 0;
+
+	buf_init(&b, 16 << 20);
+	buf_puts(&b, HUB_MD_HEAD);
+	buf_xml_escape(&b, h->idp_id);
+	buf_printf(&b, "\">\n  <md:IDPSSODescriptor protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\""
+	               " WantAuthnRequestsSigned=\"%s\">\n    <md:Extensions>\n",
+	           h->ctx->conf.require_signed_authn_requests ? "true" : "false");
+	/* services check scoped attributes against these: every member IdP's scopes */
+	for (size_t i = 0; d != NULL && i < d->n; i++) {
+		for (int k = 0; k < d->idps[i].nscopes; k++) {
+			size_t j;
+			for (j = 0; j < nseen; j++)
+				if (strcmp(seen[j], d->idps[i].scopes[k]) == 0)
+					break;
+			if (j < nseen)
+				continue;
+			if (nseen < sizeof(seen) / sizeof(seen[0]))
+				seen[nseen++] = d->idps[i].scopes[k];
+			buf_printf(&b, "      <shibmd:Scope regexp=\"%s\">", d->idps[i].scope_regexp[k] ? "true" : "false");
+			buf_xml_escape(&b, d->idps[i].scopes[k]);
+			buf_puts(&b, "</shibmd:Scope>\n");
+		}
+	}
+	hub_md_uiinfo(&b, h, "login", "inloggning");
+	buf_puts(&b, "    </md:Extensions>\n");
+	hub_md_keys(&b, h, 1);
+	buf_puts(&b, "    <md:NameIDFormat>" HUB_NAMEID_TRANSIENT "</md:NameIDFormat>\n"
+	             "    <md:NameIDFormat>" HUB_NAMEID_PERSISTENT "</md:NameIDFormat>\n");
+	buf_printf(&b, "    <md:SingleSignOnService Binding=\"" HUB_BINDING_REDIRECT "\" Location=\"");
+	buf_xml_escape(&b, h->sso_url);
+	buf_printf(&b, "\"/>\n    <md:SingleSignOnService Binding=\"" HUB_BINDING_POST "\" Location=\"");
+	buf_xml_escape(&b, h->sso_url);
+	buf_puts(&b, "\"/>\n  </md:IDPSSODescriptor>\n</md:EntityDescriptor>\n");
+	return buf_steal(&b, len);
+}
+
+static char *hub_sp_metadata_build(const struct hub *h, size_t *len)
+{
+	struct buf b;
+	const struct attr_def *defs;
+	size_t n;
+
+	buf_init(&b, 1 << 20);
+	buf_puts(&b, HUB_MD_HEAD);
+	buf_xml_escape(&b, h->sp_id);
+	buf_puts(&b, "\">\n  <md:SPSSODescriptor protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\""
+	             " AuthnRequestsSigned=\"true\" WantAssertionsSigned=\"true\">\n    <md:Extensions>\n");
+	hub_md_uiinfo(&b, h, "hub", "nav");
+	buf_puts(&b, "    </md:Extensions>\n");
+	hub_md_keys(&b, h, 1);
+	buf_puts(&b, "    <md:NameIDFormat>" HUB_NAMEID_PERSISTENT "</md:NameIDFormat>\n"
+	             "    <md:NameIDFormat>" HUB_NAMEID_TRANSIENT "</md:NameIDFormat>\n");
+	buf_puts(&b, "    <md:AssertionConsumerService Binding=\"" HUB_BINDING_POST "\" Location=\"");
+	buf_xml_escape(&b, h->acs_url);
+	buf_puts(&b, "\" index=\"0\" isDefault=\"true\"/>\n");
+	/* the hub relays every attribute a service may be entitled to */
+	buf_puts(&b, "    <md:AttributeConsumingService index=\"0\" isDefault=\"true\">\n"
+	             "      <md:ServiceName xml:lang=\"en\">");
+	buf_xml_escape(&b, h->ctx->conf.name);
+	buf_puts(&b, "</md:ServiceName>\n");
+	defs = attr_all(&n);
+	for (size_t i = 0; i < n; i++) {
+		buf_printf(&b, "      <md:RequestedAttribute FriendlyName=\"%s\" Name=\"%s\" "
+		               "NameFormat=\"" ATTR_NAMEFORMAT_URI "\" isRequired=\"false\"/>\n",
+		           defs[i].friendly, defs[i].name);
+	}
+	buf_puts(&b, "    </md:AttributeConsumingService>\n  </md:SPSSODescriptor>\n</md:EntityDescriptor>\n");
+	return buf_steal(&b, len);
+}
+
+/* Build the directory from the registry (every approved member IdP). */
+static int hub_dir_build(struct hub *h, struct hub_dir **out, struct tl_err *err)
+{
+	struct store_txn txn;
+	struct store_iter it;
+	struct store_val k, v;
+	struct hub_dir *d;
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	d = calloc(1, sizeof(*d));
+	if (d == NULL)
+		return tl_err_set(err, TL_ENOMEM, "out of memory building the IdP directory");
+	atomic_init(&d->refs, 1);
+	if ((rc = store_txn_begin(h->ctx->store, &txn, 1, err)) != TL_OK) {
+		free(d);
+		return rc;
+	}
+	d->gen = reg_generation(&txn);
+	store_iter_begin(&txn, STORE_DB_ENTITIES, NULL, 0, &it);
+	while (rc == TL_OK && store_iter_next(&it, &k, &v)) {
+		json_t *e = json_loadb(v.data, v.len, 0, NULL);
+		const char *state = e ? json_string_value(json_object_get(e, "state")) : NULL;
+		unsigned version = e ? (unsigned)json_integer_value(json_object_get(e, "approved_version")) : 0;
+		struct store_val xml;
+		struct mdm_entity *m = NULL;
+		struct tl_err e2;
+
+		if (state != NULL && strcmp(state, "approved") == 0 && version > 0 && k.len == UTIL_SHA1_LEN &&
+		    reg_version_xml_get(&txn, k.data, version, &xml) == TL_OK &&
+		    hub_model(h, &txn, k.data, version, &xml, &m, &e2) == TL_OK &&
+		    mdm_role(m, MDM_ROLE_IDP) != NULL) {
+			if (d->n == cap) {
+				struct hub_idp *ni;
+				cap = cap ? cap * 2 : 64;
+				ni = realloc(d->idps, cap * sizeof(*ni));
+				if (ni == NULL)
+					rc = tl_err_set(err, TL_ENOMEM, "out of memory building the IdP directory");
+				else
+					d->idps = ni;
+			}
+			if (rc == TL_OK && hub_idp_from_model(m, &d->idps[d->n]) == TL_OK)
+				d->n++;
+		}
+		mdm_free(m);
+		json_decref(e);
+	}
+	store_iter_end(&it);
+	store_abort(&txn);
+	if (rc == TL_OK && d->n > 1)
+		qsort(d->idps, d->n, sizeof(d->idps[0]), hub_idp_cmp);
+	if (rc == TL_OK && (d->idp_metadata = hub_idp_metadata(h, d, &d->idp_metadata_len)) == NULL)
+		rc = tl_err_set(err, TL_ENOMEM, "out of memory writing the hub's metadata");
+	if (rc != TL_OK) {
+		hub_dir_put(d);
+		return rc;
+	}
+	*out = d;
+	return TL_OK;
+}
+
+struct hub_dir *hub_dir_get(struct hub *h, struct tl_err *err)
+{
+	struct store_txn txn;
+	struct hub_dir *d = NULL, *old = NULL;
+	uint64_t gen;
+
+	if (store_txn_begin(h->ctx->store, &txn, 1, err) != TL_OK)
+		return NULL;
+	gen = reg_generation(&txn);
+	store_abort(&txn);
+	pthread_mutex_lock(&h->dir_lock);
+	if (h->dir != NULL && h->dir->gen == gen) {
+		d = h->dir;
+		atomic_fetch_add(&d->refs, 1);
+		pthread_mutex_unlock(&h->dir_lock);
+		return d;
+	}
+	/* rebuilt under the lock: concurrent requests wait for one build */
+	if (hub_dir_build(h, &d, err) == TL_OK) {
+		old = h->dir;
+		h->dir = d;
+		atomic_fetch_add(&d->refs, 1);
+	}
+	pthread_mutex_unlock(&h->dir_lock);
+	hub_dir_put(old);
+	return d;
+}
+
+/* ---- pages ------------------------------------------------------------ */
+
+static void hub_take_buf(struct hub_response *rs, struct buf *b, unsigned status, const char *ct)
+{
+	size_t len = 0;
+
+	rs->body = buf_steal(b, &len);
+	rs->len = len;
+	rs->status = rs->body ? status : 500;
+	rs->content_type = ct;
+	if (rs->body == NULL) {
+		rs->body = strdup("out of memory\n");
+		rs->len = rs->body ? strlen(rs->body) : 0;
+		rs->content_type = "text/plain; charset=utf-8";
+	}
+}
+
+void hub_page(struct hub *h, struct hub_response *rs, unsigned status, const char *title,
+              const char *fmt, ...)
+{
+	struct buf b;
+	char msg[1024];
+	va_list ap;
+
+	(void)h;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	buf_init(&b, HUB_PAGE_MAX);
+	buf_puts(&b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+	             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
+	buf_xml_escape(&b, title);
+	buf_puts(&b, "</title>\n</head>\n<body>\n<main>\n<h1>");
+	buf_xml_escape(&b, title);
+	buf_puts(&b, "</h1>\n<p>");
+	buf_xml_escape(&b, msg);
+	buf_puts(&b, "</p>\n<p lang=\"sv\">Inloggningen kunde inte slutföras. Gå tillbaka till tjänsten och "
+	             "försök igen; kvarstår felet, kontakta tjänstens support och ange tiden och "
+	             "meddelandet ovan.</p>\n<p>The login could not be completed. Go back to the service "
+	             "and try again; if the problem persists, contact the service's support with the time "
+	             "and the message above.</p>\n</main>\n</body>\n</html>\n");
+	hub_take_buf(rs, &b, status, "text/html; charset=utf-8");
+	rs->no_store = 1;
+	atomic_fetch_add(&h->n_refused, 1);
+}
+
+void hub_redirect(struct hub_response *rs, const char *url)
+{
+	rs->status = 302;
+	rs->location = strdup(url);
+	rs->body = strdup("");
+	rs->len = 0;
+	rs->content_type = "text/plain; charset=utf-8";
+	rs->no_store = 1;
+	if (rs->location == NULL)
+		rs->status = 500;
+}
+
+/* The one script the hub ever sends, and its CSP hash (computed once at hub_open). */
+static const char HUB_SUBMIT_JS[] = "document.forms[0].submit();";
+
+/* scheme://host[:port] of url, for form-action. */
+static void hub_origin(const char *url, char *out, size_t n)
+{
+	const char *p = strstr(url, "://");
+	const char *end = p ? strchr(p + 3, '/') : NULL;
+	size_t len = end ? (size_t)(end - url) : strlen(url);
+
+	if (len >= n)
+		len = n - 1;
+	memcpy(out, url, len);
+	out[len] = '\0';
+}
+
+void hub_post_form(struct hub *h, struct hub_response *rs, const char *url,
+                   const char *const *fields, int nfields)
+{
+	struct buf b;
+	char origin[CONF_STR_MAX], csp[CONF_STR_MAX + 256];
+	unsigned char digest[UTIL_SHA256_LEN];
+	char *hash;
+
+	(void)h;
+	buf_init(&b, HUB_PAGE_MAX + 512 * 1024);
+	buf_puts(&b, "<!DOCTYPE html>\n<html lang=\"sv\">\n<head>\n<meta charset=\"utf-8\">\n"
+	             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+	             "<title>Skickar vidare / Continuing</title>\n</head>\n<body>\n<form method=\"post\" action=\"");
+	buf_xml_escape(&b, url);
+	buf_puts(&b, "\">\n");
+	for (int i = 0; i + 1 < 2 * nfields; i += 2) {
+		if (fields[i + 1] == NULL)
+			continue;
+		buf_printf(&b, "<input type=\"hidden\" name=\"%s\" value=\"", fields[i]);
+		buf_xml_escape(&b, fields[i + 1]);
+		buf_puts(&b, "\">\n");
+	}
+	buf_puts(&b, "<noscript><p>Webbläsaren kör inte JavaScript: tryck på knappen för att fortsätta. / "
+	             "Your browser does not run JavaScript: press the button to continue.</p></noscript>\n"
+	             "<button type=\"submit\">Fortsätt / Continue</button>\n</form>\n<script>");
+	buf_puts(&b, HUB_SUBMIT_JS);
+	buf_puts(&b, "</script>\n</body>\n</html>\n");
+	hub_take_buf(rs, &b, 200, "text/html; charset=utf-8");
+	rs->no_store = 1;
+	util_sha256(HUB_SUBMIT_JS, strlen(HUB_SUBMIT_JS), digest);
+	hash = util_base64(digest, sizeof(digest));
+	hub_origin(url, origin, sizeof(origin));
+	snprintf(csp, sizeof(csp),
+	         "default-src 'none'; script-src 'sha256-%s'; form-action %s; base-uri 'none'; "
+	         "frame-ancestors 'none'",
+	         hash ? hash : "", origin);
+	free(hash);
+	rs->csp = strdup(csp);
+}
+
+void hub_response_free(struct hub_response *rs)
+{
+	free(rs->body);
+	free(rs->location);
+	free(rs->set_cookie);
+	free(rs->csp);
+	memset(rs, 0, sizeof(*rs));
+}
+
+/* ---- purging ---------------------------------------------------------- */
+
+static long hub_purge_db(struct hub *h, enum store_db db, time_t now, struct tl_err *err)
+{
+	struct store_txn txn;
+	struct store_iter it;
+	struct store_val k, v;
+	unsigned char (*keys)[STORE_KEY_MAX];
+	size_t *lens, n = 0;
+	long removed = 0;
+	int rc;
+
+	keys = malloc(HUB_PURGE_BATCH * sizeof(*keys));
+	lens = malloc(HUB_PURGE_BATCH * sizeof(*lens));
+	if (keys == NULL || lens == NULL) {
+		free(keys);
+		free(lens);
+		return tl_err_set(err, TL_ENOMEM, "out of memory purging");
+	}
+	do {
+		n = 0;
+		if ((rc = store_txn_begin(h->sso, &txn, 0, err)) != TL_OK)
+			break;
+		store_iter_begin(&txn, db, NULL, 0, &it);
+		while (n < HUB_PURGE_BATCH && store_iter_next(&it, &k, &v)) {
+			if (v.len >= 8 && (time_t)store_get_be64(v.data) < now && k.len <= STORE_KEY_MAX) {
+				memcpy(keys[n], k.data, k.len);
+				lens[n++] = k.len;
+			}
+		}
+		store_iter_end(&it);
+		for (size_t i = 0; i < n; i++)
+			store_del(&txn, db, keys[i], lens[i]);
+		if ((rc = store_commit(&txn, err)) != TL_OK)
+			break;
+		removed += (long)n;
+	} while (n == HUB_PURGE_BATCH);
+	free(keys);
+	free(lens);
+	return rc == TL_OK ? removed : rc;
+}
+
+long hub_purge(struct hub *h, struct tl_err *err)
+{
+	static const enum store_db dbs[] = { STORE_DB_SSO_STATE, STORE_DB_SSO_UPREQ, STORE_DB_SSO_REPLAY };
+	time_t now = util_now();
+	long total = 0;
+
+	for (size_t i = 0; i < sizeof(dbs) / sizeof(dbs[0]); i++) {
+		long n = hub_purge_db(h, dbs[i], now, err);
+		if (n < 0)
+			return n;
+		total += n;
+	}
+	return total;
+}
+
+static void *hub_purger(void *arg)
+{
+	struct hub *h = arg;
+
+	pthread_mutex_lock(&h->purge_lock);
+	while (!h->stopping) {
+		struct timespec ts;
+		struct tl_err err = { 0 };
+		long n;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += HUB_PURGE_INTERVAL;
+		pthread_cond_timedwait(&h->purge_cond, &h->purge_lock, &ts);
+		if (h->stopping)
+			break;
+		pthread_mutex_unlock(&h->purge_lock);
+		n = hub_purge(h, &err);
+		if (n < 0)
+			log_warn("sso: purging expired state failed: %s", err.msg);
+		else if (n > 0)
+			log_debug("sso: purged %ld expired records", n);
+		pthread_mutex_lock(&h->purge_lock);
+	}
+	pthread_mutex_unlock(&h->purge_lock);
+	return NULL;
+}
+
+/* ---- open and close --------------------------------------------------- */
+
+static int hub_read_pem(struct hub *h, const char *rel, char **out, struct tl_err *err)
+{
+	char path[CTX_PATH_MAX];
+	size_t len;
+	int rc;
+
+	ctx_path(h->ctx, rel, path);
+	rc = util_read_file(path, 1 << 20, out, &len, err);
+	if (rc == TL_ENOENT)
+		return tl_err_set(err, TL_ENOENT, "the hub key file %s is missing (run tillitctl init)", path);
+	return rc;
+}
+
+static int hub_cert_b64(struct hub *h, const char *rel, char **out, struct tl_err *err)
+{
+	char path[CTX_PATH_MAX];
+	X509 *x;
+
+	ctx_path(h->ctx, rel, path);
+	if ((x = keys_load_cert(path, err)) == NULL)
+		return err->code;
+	*out = keys_cert_base64(x);
+	X509_free(x);
+	return *out ? TL_OK : tl_err_set(err, TL_ENOMEM, "out of memory reading %s", path);
+}
+
+/* DIR/keys/hub-nameid.secret: created (0600, O_EXCL) when missing. */
+static int hub_secret(struct hub *h, struct tl_err *err)
+{
+	char path[CTX_PATH_MAX];
+	unsigned char buf[HUB_SECRET_LEN];
+	int fd, rc;
+	ssize_t n;
+
+	ctx_path(h->ctx, "keys/hub-nameid.secret", path);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		if ((rc = util_random(buf, sizeof(buf), err)) != TL_OK)
+			return rc;
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd >= 0) {
+			n = write(fd, buf, sizeof(buf));
+			if (n != (ssize_t)sizeof(buf) || fsync(fd) != 0) {
+				close(fd);
+				unlink(path);
+				return tl_err_set(err, TL_EIO, "cannot write %s: %s", path, strerror(errno));
+			}
+			close(fd);
+			log_info("sso: created the NameID secret %s", path);
+		}
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	if (fd < 0)
+		return tl_err_set(err, TL_EIO, "cannot open %s: %s", path, strerror(errno));
+	n = read(fd, h->secret, sizeof(h->secret));
+	close(fd);
+	if (n != (ssize_t)sizeof(h->secret))
+		return tl_err_set(err, TL_ECRYPTO, "%s does not hold a %d-byte secret", path, HUB_SECRET_LEN);
+	return TL_OK;
+}
+
+static int hub_servers(struct hub *h, struct tl_err *err)
+{
+	LassoServer *idp = NULL, *sp = NULL;
+	LassoKey *k1 = NULL, *k2 = NULL;
+	char *core = NULL;
+	size_t len;
+	const struct conf *c = &h->ctx->conf;
+	int rc;
+
+	core = hub_idp_metadata(h, NULL, &len);
+	if (core == NULL)
+		return tl_err_set(err, TL_ENOMEM, "out of memory writing the hub's metadata");
+	idp = lasso_server_new_from_buffers(core, h->sign_key, NULL, h->sign_cert);
+	sp = lasso_server_new_from_buffers(h->sp_metadata, h->sign_key, NULL, h->sign_cert);
+	free(core);
+	if (idp == NULL || sp == NULL) {
+		rc = tl_err_set(err, TL_EINTERNAL, "lasso refused the hub's own metadata or signing key");
+		goto fail;
+	}
+	idp->signature_method = LASSO_SIGNATURE_METHOD_RSA_SHA256;
+	sp->signature_method = LASSO_SIGNATURE_METHOD_RSA_SHA256;
+	if (lasso_server_set_encryption_private_key_with_password(sp, h->enc_key, NULL) != 0) {
+		rc = tl_err_set(err, TL_ECRYPTO, "lasso refused the hub's encryption key");
+		goto fail;
+	}
+	/* decoded once, not for each signature */
+	k1 = lasso_key_new_for_signature_from_memory(h->sign_key, strlen(h->sign_key), NULL,
+	                                             LASSO_SIGNATURE_METHOD_RSA_SHA256, h->sign_cert);
+	k2 = lasso_key_new_for_signature_from_memory(h->sign_key, strlen(h->sign_key), NULL,
+	                                             LASSO_SIGNATURE_METHOD_RSA_SHA256, h->sign_cert);
+	if (k1 == NULL || k2 == NULL) {
+		rc = tl_err_set(err, TL_ECRYPTO, "lasso refused the hub's signing key");
+		goto fail;
+	}
+	if (hub_pcache_init(&h->idp_side, idp, LASSO_PROVIDER_ROLE_SP, MDM_ROLE_SP,
+	                    (size_t)c->provider_cache_size, k1, c->encrypt_assertions) != TL_OK ||
+	    hub_pcache_init(&h->sp_side, sp, LASSO_PROVIDER_ROLE_IDP, MDM_ROLE_IDP,
+	                    (size_t)c->provider_cache_size, k2, 0) != TL_OK) {
+		rc = tl_err_set(err, TL_ENOMEM, "out of memory starting the hub");
+		goto fail;
+	}
+	return TL_OK;
+fail:
+	if (k1 != NULL)
+		g_object_unref(k1);
+	if (k2 != NULL)
+		g_object_unref(k2);
+	if (idp != NULL)
+		lasso_server_destroy(idp);
+	if (sp != NULL)
+		lasso_server_destroy(sp);
+	return rc;
+}
+
+int hub_open(struct hub **out, struct tl_ctx *ctx, struct tl_err *err)
+{
+	struct hub *h;
+	struct store_opts so;
+	char path[CTX_PATH_MAX];
+	const char *base = ctx->conf.base_url;
+	int rc;
+
+	*out = NULL;
+	h = calloc(1, sizeof(*h));
+	if (h == NULL)
+		return tl_err_set(err, TL_ENOMEM, "out of memory starting the hub");
+	h->ctx = ctx;
+	pthread_mutex_init(&h->dir_lock, NULL);
+	pthread_mutex_init(&h->purge_lock, NULL);
+	pthread_cond_init(&h->purge_cond, NULL);
+	h->lim.max_bytes = SAML_INFLATED_MAX;
+	h->lim.max_depth = (int)ctx->conf.max_xml_depth;
+	snprintf(h->idp_id, sizeof(h->idp_id), "%s%s", base, HUB_PATH_IDP_METADATA);
+	snprintf(h->sp_id, sizeof(h->sp_id), "%s%s", base, HUB_PATH_SP_METADATA);
+	snprintf(h->sso_url, sizeof(h->sso_url), "%s%s", base, HUB_PATH_SSO);
+	snprintf(h->acs_url, sizeof(h->acs_url), "%s%s", base, HUB_PATH_ACS);
+	snprintf(h->ds_url, sizeof(h->ds_url), "%s%s", base, HUB_PATH_DS);
+
+	if ((rc = hub_read_pem(h, "keys/hub-signing.key", &h->sign_key, err)) != TL_OK ||
+	    (rc = hub_read_pem(h, "keys/hub-signing.crt", &h->sign_cert, err)) != TL_OK ||
+	    (rc = hub_read_pem(h, "keys/hub-encryption.key", &h->enc_key, err)) != TL_OK ||
+	    (rc = hub_read_pem(h, "keys/hub-encryption.crt", &h->enc_cert, err)) != TL_OK ||
+	    (rc = hub_cert_b64(h, "keys/hub-signing.crt", &h->sign_cert_b64, err)) != TL_OK ||
+	    (rc = hub_cert_b64(h, "keys/hub-encryption.crt", &h->enc_cert_b64, err)) != TL_OK ||
+	    (rc = hub_secret(h, err)) != TL_OK)
+		goto fail;
+	if ((h->sp_metadata = hub_sp_metadata_build(h, &h->sp_metadata_len)) == NULL) {
+		rc = tl_err_set(err, TL_ENOMEM, "out of memory writing the hub's metadata");
+		goto fail;
+	}
+	if ((rc = hub_servers(h, err)) != TL_OK)
+		goto fail;
+	if ((rc = trust_load(ctx, &h->frameworks, err)) != TL_OK)
+		goto fail;
+	ctx_path(ctx, "sso", path);
+	if ((rc = util_mkdirs(path, 0700, err)) != TL_OK)
+		goto fail;
+	so.map_size = (size_t)ctx->conf.map_size;
+	so.max_readers = (unsigned)ctx->conf.max_readers;
+	so.nosync = 1;
+	if ((rc = store_open(&h->sso, path, &so, err)) != TL_OK)
+		goto fail;
+	if (pthread_create(&h->purger, NULL, hub_purger, h) != 0) {
+		rc = tl_err_set(err, TL_EINTERNAL, "cannot start the SSO purge thread");
+		goto fail;
+	}
+	h->purger_started = 1;
+	*out = h;
+	return TL_OK;
+fail:
+	hub_close(h);
+	return rc;
+}
+
+void hub_close(struct hub *h)
+{
+	if (h == NULL)
+		return;
+	if (h->purger_started) {
+		pthread_mutex_lock(&h->purge_lock);
+		h->stopping = 1;
+		pthread_cond_signal(&h->purge_cond);
+		pthread_mutex_unlock(&h->purge_lock);
+		pthread_join(h->purger, NULL);
+	}
+	if (h->idp_side.entries != NULL)
+		hub_pcache_done(&h->idp_side);
+	if (h->sp_side.entries != NULL)
+		hub_pcache_done(&h->sp_side);
+	hub_dir_put(h->dir);
+	store_close(h->sso);
+	tf_set_free(h->frameworks);
+	if (h->sign_key != NULL)
+		OPENSSL_cleanse(h->sign_key, strlen(h->sign_key));
+	if (h->enc_key != NULL)
+		OPENSSL_cleanse(h->enc_key, strlen(h->enc_key));
+	OPENSSL_cleanse(h->secret, sizeof(h->secret));
+	free(h->sign_key);
+	free(h->sign_cert);
+	free(h->enc_key);
+	free(h->enc_cert);
+	free(h->sign_cert_b64);
+	free(h->enc_cert_b64);
+	free(h->sp_metadata);
+	pthread_mutex_destroy(&h->dir_lock);
+	pthread_mutex_destroy(&h->purge_lock);
+	pthread_cond_destroy(&h->purge_cond);
+	free(h);
+}
+
+void hub_get_stats(struct hub *h, struct hub_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->logins = atomic_load(&h->n_logins);
+	out->errors_sent = atomic_load(&h->n_errors_sent);
+	out->refused = atomic_load(&h->n_refused);
+	out->provider_loads = atomic_load(&h->idp_side.loads) + atomic_load(&h->sp_side.loads);
+	pthread_rwlock_rdlock(&h->idp_side.lock);
+	out->providers = g_hash_table_size(h->idp_side.entries);
+	pthread_rwlock_unlock(&h->idp_side.lock);
+	pthread_rwlock_rdlock(&h->sp_side.lock);
+	out->providers += g_hash_table_size(h->sp_side.entries);
+	pthread_rwlock_unlock(&h->sp_side.lock);
+}
+
+/* ---- dispatch ------------------------------------------------------- */
+
+static void hub_metadata(struct hub_response *rs, const char *doc, size_t len)
+{
+	rs->body = malloc(len + 1);
+	if (rs->body == NULL) {
+		rs->status = 500;
+		return;
+	}
+	memcpy(rs->body, doc, len);
+	rs->body[len] = '\0';
+	rs->len = len;
+	rs->status = 200;
+	rs->content_type = "application/samlmetadata+xml";
+}
+
+void hub_handle(struct hub *h, enum hub_route r, const struct hub_request *rq,
+                struct hub_response *rs)
+{
+	struct tl_err err = { 0 };
+	struct hub_dir *d;
+
+	memset(rs, 0, sizeof(*rs));
+	switch (r) {
+	case HUB_IDP_METADATA:
+		if ((d = hub_dir_get(h, &err)) == NULL) {
+			hub_page(h, rs, 503, "Metadata unavailable", "%s", err.msg);
+			return;
+		}
+		hub_metadata(rs, d->idp_metadata, d->idp_metadata_len);
+		hub_dir_put(d);
+		return;
+	case HUB_SP_METADATA:
+		hub_metadata(rs, h->sp_metadata, h->sp_metadata_len);
+		return;
+	case HUB_SSO:
+		hub_sso(h, rq, rs);
+		return;
+	case HUB_DS:
+		hub_ds(h, rq, rs);
+		return;
+	case HUB_ACS:
+		hub_acs(h, rq, rs);
+		return;
+	}
+	hub_page(h, rs, 404, "Not found", "no such page");
+}

@@ -1,0 +1,1453 @@
+/*
+ * hub_sso.c - the login flows: a service's AuthnRequest in (/idp/sso),
+ * the choice of IdP (/ds), the hub's AuthnRequest out, the IdP's Response
+ * in (/sp/acs) and the assertion or SAML error out.
+ *
+ * Waiting logins live in STORE_DB_SSO_STATE under a random nonce (also the
+ * RelayState of the hub's upstream request) as be64 expiry || JSON:
+ *   {"sp", "relay", "dump" (lasso_login_dump of the service's request),
+ *    "req" (its ID), "classes" [...], "cmp", "fmt" (NameID format to issue),
+ *    "attr_index", "idps" [...] (Scoping), "idp" (when chosen)}
+ * The hub's upstream request IDs live in STORE_DB_SSO_UPREQ as be64 expiry
+ * || nonce NUL idp; they are deleted in the transaction that accepts the
+ * Response, so each is answered once.  STORE_DB_SSO_REPLAY holds 'R' ||
+ * SHA-256(service NUL request ID) and 'A' || SHA-256(idp NUL assertion ID)
+ * with their expiry.
+ */
+#include "hub_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <libxml/tree.h>
+
+#include "tillit/agr.h"
+#include "tillit/attr.h"
+#include "tillit/audit.h"
+#include "tillit/ds.h"
+#include "tillit/log.h"
+#include "tillit/rel.h"
+#include "tillit/saml.h"
+#include "tillit/trust.h"
+
+#define SSO_NAMEID_TRANSIENT "urn:oasis:names:tc:SAML:2.0:nameid-format:transient"
+#define SSO_NAMEID_PERSISTENT "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"
+#define SSO_NAMEID_UNSPECIFIED "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified"
+#define SSO_BEARER "urn:oasis:names:tc:SAML:2.0:cm:bearer"
+#define SSO_AC_UNSPECIFIED "urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified"
+#define SSO_ST_RESPONDER "urn:oasis:names:tc:SAML:2.0:status:Responder"
+#define SSO_ST_REQUESTER "urn:oasis:names:tc:SAML:2.0:status:Requester"
+#define SSO_ST_NO_AUTHN_CONTEXT "urn:oasis:names:tc:SAML:2.0:status:NoAuthnContext"
+#define SSO_ST_REQUEST_DENIED "urn:oasis:names:tc:SAML:2.0:status:RequestDenied"
+#define SSO_ST_NO_AVAILABLE_IDP "urn:oasis:names:tc:SAML:2.0:status:NoAvailableIDP"
+#define SSO_ST_INVALID_NAMEID_POLICY "urn:oasis:names:tc:SAML:2.0:status:InvalidNameIDPolicy"
+#define SSO_ST_AUTHN_FAILED "urn:oasis:names:tc:SAML:2.0:status:AuthnFailed"
+#define SSO_LABEL_PERSISTENT "tillit persistent NameID"
+#define SSO_LABEL_PAIRWISE "tillit pairwise-id"
+#define SSO_LABEL_SUBJECT "tillit subject-id"
+
+/* ---- small helpers ----------------------------------------------------- */
+
+/* Log why a message was refused and answer with an HTML page. */
+static void sso_refuse(struct hub *h, struct hub_response *rs, unsigned status, const char *who,
+                       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void sso_refuse(struct hub *h, struct hub_response *rs, unsigned status, const char *who,
+                       const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_info("sso: refused (%u) %s: %s", status, who ? who : "-", msg);
+	hub_page(h, rs, status, status >= 500 ? "Tekniskt fel / Technical error"
+	                                      : "Inloggningen avbröts / Login refused", "%s", msg);
+}
+
+static unsigned sso_status_of(int code)
+{
+	switch (code) {
+	case TL_ELIMIT: return 413;
+	case TL_ESIG: return 403;
+	case TL_ESTATE: return 403;
+	case TL_ENOENT: return 403;
+	case TL_ENOMEM: case TL_ESTORE: case TL_EINTERNAL: case TL_EIO: case TL_ECRYPTO: return 500;
+	default: return 400;
+	}
+}
+
+static void sso_replay_key(char tag, const char *a, const char *b, unsigned char key[1 + UTIL_SHA256_LEN])
+{
+	size_t la = strlen(a), lb = strlen(b);
+	char *tmp = malloc(la + lb + 2);
+
+	key[0] = (unsigned char)tag;
+	if (tmp == NULL) {
+		memset(key + 1, 0, UTIL_SHA256_LEN);
+		return;
+	}
+	memcpy(tmp, a, la + 1);
+	memcpy(tmp + la + 1, b, lb);
+	util_sha256(tmp, la + lb + 1, key + 1);
+	free(tmp);
+}
+
+static const char *sso_js(json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+/* A message field of a form or query: decoded, within limits. */
+static int sso_message(const char *form, size_t flen, const char *name, int inflate, char **xml,
+                       size_t *xlen, struct tl_err *err)
+{
+	char *b64, *raw = NULL;
+	size_t rlen = 0;
+	int bad = 0, rc;
+
+	*xml = NULL;
+	b64 = saml_field(form, flen, name, SAML_FIELD_MAX, &bad);
+	if (bad)
+		return tl_err_set(err, TL_ELIMIT, "the %s field is malformed or longer than %d bytes", name,
+		                  SAML_FIELD_MAX);
+	if (b64 == NULL)
+		return tl_err_set(err, TL_EINVAL, "no %s in the message", name);
+	rc = saml_base64_decode(b64, strlen(b64), inflate ? SAML_FIELD_MAX : SAML_INFLATED_MAX, &raw,
+	                        &rlen, err);
+	free(b64);
+	if (rc != TL_OK)
+		return rc;
+	if (!inflate) {
+		*xml = raw;
+		*xlen = rlen;
+		return TL_OK;
+	}
+	rc = saml_inflate((const unsigned char *)raw, rlen, SAML_INFLATED_MAX, xml, xlen, err);
+	free(raw);
+	return rc;
+}
+
+/* Does the form have field name (with any value)? */
+static int sso_has_field(const char *form, size_t flen, const char *name)
+{
+	int bad = 0;
+	char *v = saml_field(form, flen, name, SAML_FIELD_MAX, &bad);
+
+	free(v);
+	return v != NULL || bad;
+}
+
+/* The value of a cookie in a Cookie header (new string), or NULL. */
+static char *sso_cookie(const char *header, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p = header;
+
+	while (p != NULL && *p != '\0') {
+		while (*p == ' ' || *p == ';')
+			p++;
+		if (strncmp(p, name, n) == 0 && p[n] == '=') {
+			const char *v = p + n + 1, *e = strchr(v, ';');
+			size_t len = e ? (size_t)(e - v) : strlen(v);
+			return len > 0 && len < 2048 ? util_url_decode(v, len) : NULL;
+		}
+		p = strchr(p, ';');
+	}
+	return NULL;
+}
+
+/* ---- SAML error Responses to a service ------------------------------------ */
+
+static LassoSamlp2StatusCode *sso_status_code(const char *value)
+{
+	LassoSamlp2StatusCode *c = LASSO_SAMLP2_STATUS_CODE(lasso_samlp2_status_code_new());
+
+	c->Value = g_strdup(value);
+	return c;
+}
+
+/*
+ * Turn login's response into an error with status (Responder or
+ * Requester) / status2 and deliver it to the service (form in rs).
+ * Needs the service's provider held (idp_side).
+ */
+static void sso_send_error(struct hub *h, LassoLogin *login, const char *status, const char *status2,
+                           const char *message, const char *relay, struct hub_response *rs)
+{
+	LassoProfile *p = LASSO_PROFILE(login);
+	LassoSamlp2StatusResponse *resp;
+	LassoSamlp2Status *st;
+	const char *fields[4];
+	int lrc;
+
+	if (!LASSO_IS_SAMLP2_STATUS_RESPONSE(p->response)) {
+		sso_refuse(h, rs, 500, p->remote_providerID, "cannot answer the service: %s", message);
+		return;
+	}
+	resp = LASSO_SAMLP2_STATUS_RESPONSE(p->response);
+	st = LASSO_SAMLP2_STATUS(lasso_samlp2_status_new());
+	st->StatusCode = sso_status_code(status);
+	if (status2 != NULL)
+		st->StatusCode->StatusCode = sso_status_code(status2);
+	st->StatusMessage = g_strdup(message);
+	if (resp->Status != NULL)
+		g_object_unref(resp->Status);
+	resp->Status = st;
+	lrc = lasso_login_build_authn_response_msg(login);
+	if (lrc != 0 || p->msg_url == NULL || p->msg_body == NULL) {
+		sso_refuse(h, rs, 500, p->remote_providerID, "cannot build the error response (%s): %s",
+		           lasso_strerror(lrc), message);
+		return;
+	}
+	fields[0] = "SAMLResponse";
+	fields[1] = p->msg_body;
+	fields[2] = "RelayState";
+	fields[3] = relay;
+	hub_post_form(h, rs, p->msg_url, fields, 2);
+	atomic_fetch_add(&h->n_errors_sent, 1);
+	log_info("sso: sent %s to %s: %s", status2 ? status2 : status, p->remote_providerID, message);
+}
+
+/* ---- the upstream request ---------------------------------------------- */
+
+/*
+ * The hub's AuthnRequest to idp for the waiting login nonce: the service's
+ * RequestedAuthnContext, ForceAuthn and IsPassive passed on; signed.  On
+ * TL_OK rs holds the redirect (or form) and *req_id the request's ID.
+ */
+static int sso_upstream(struct hub *h, const char *idp, const char *nonce, json_t *state,
+                        struct hub_response *rs, char **req_id, struct tl_err *err)
+{
+	struct hub_pentry *pe;
+	LassoLogin *login = NULL;
+	LassoProfile *p;
+	LassoSamlp2AuthnRequest *req;
+	json_t *classes = json_object_get(state, "classes"), *c;
+	size_t i;
+	int rc, lrc, post = 0;
+
+	*req_id = NULL;
+	if ((rc = hub_prov_acquire(h, &h->sp_side, idp, &pe, err)) != TL_OK)
+		return rc;
+	login = lasso_login_new(h->sp_side.server);
+	p = LASSO_PROFILE(login);
+	lrc = lasso_login_init_authn_request(login, idp, LASSO_HTTP_METHOD_REDIRECT);
+	if (lrc != 0) {
+		lasso_login_destroy(login);
+		login = lasso_login_new(h->sp_side.server);
+		p = LASSO_PROFILE(login);
+		lrc = lasso_login_init_authn_request(login, idp, LASSO_HTTP_METHOD_POST);
+		post = 1;
+	}
+	if (lrc != 0) {
+		rc = tl_err_set(err, TL_ERULE, "the IdP %.200s has no usable SingleSignOnService: %s", idp,
+		                lasso_strerror(lrc));
+		goto out;
+	}
+	req = LASSO_SAMLP2_AUTHN_REQUEST(p->request);
+	req->ForceAuthn = json_is_true(json_object_get(state, "force"));
+	req->IsPassive = json_is_true(json_object_get(state, "passive"));
+	/* the IdP picks the NameID format it has; the hub makes its own for services */
+	if (req->NameIDPolicy != NULL) {
+		g_free(req->NameIDPolicy->Format);
+		req->NameIDPolicy->Format = NULL;
+		req->NameIDPolicy->AllowCreate = TRUE;
+	}
+	if (json_array_size(classes) > 0) {
+		LassoSamlp2RequestedAuthnContext *rac =
+			LASSO_SAMLP2_REQUESTED_AUTHN_CONTEXT(lasso_samlp2_requested_authn_context_new());
+		json_array_foreach(classes, i, c)
+			rac->AuthnContextClassRef = g_list_append(rac->AuthnContextClassRef,
+			                                          g_strdup(json_string_value(c)));
+		if (sso_js(state, "cmp") != NULL)
+			rac->Comparison = g_strdup(sso_js(state, "cmp"));
+		req->RequestedAuthnContext = rac;
+	}
+	g_free(p->msg_relayState);
+	p->msg_relayState = g_strdup(nonce);
+	lasso_profile_set_signature_hint(p, LASSO_PROFILE_SIGNATURE_HINT_FORCE);
+	lrc = lasso_login_build_authn_request_msg(login);
+	if (lrc != 0 || p->msg_url == NULL) {
+		rc = tl_err_set(err, TL_EINTERNAL, "cannot build the AuthnRequest to %.200s: %s", idp,
+		                lasso_strerror(lrc));
+		goto out;
+	}
+	if ((*req_id = strdup(LASSO_SAMLP2_REQUEST_ABSTRACT(req)->ID)) == NULL) {
+		rc = tl_err_set(err, TL_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (post) {
+		const char *fields[4] = { "SAMLRequest", p->msg_body, "RelayState", nonce };
+		hub_post_form(h, rs, p->msg_url, fields, 2);
+	} else {
+		hub_redirect(rs, p->msg_url);
+	}
+	rc = TL_OK;
+out:
+	if (login != NULL)
+		lasso_login_destroy(login);
+	hub_prov_release(&h->sp_side);
+	return rc;
+}
+
+/* State value: be64 expiry || JSON text. */
+static int sso_state_put(struct store_txn *txn, const char *nonce, json_t *state, time_t exp)
+{
+	char *s = json_dumps(state, JSON_COMPACT);
+	size_t n = s ? strlen(s) : 0;
+	unsigned char *v;
+
+	if (s == NULL || n + 8 > HUB_STATE_MAX) {
+		free(s);
+		return TL_ENOMEM;
+	}
+	v = malloc(n + 8);
+	if (v == NULL) {
+		free(s);
+		return TL_ENOMEM;
+	}
+	store_be64(v, (uint64_t)exp);
+	memcpy(v + 8, s, n);
+	store_put(txn, STORE_DB_SSO_STATE, nonce, strlen(nonce), v, n + 8);
+	free(v);
+	free(s);
+	return TL_OK;
+}
+
+static json_t *sso_state_get(struct hub *h, const char *nonce, time_t *exp, struct tl_err *err)
+{
+	struct store_txn txn;
+	struct store_val v;
+	json_t *j = NULL;
+
+	if (strlen(nonce) != HUB_NONCE_LEN) {
+		tl_err_set(err, TL_EINVAL, "the login's state is malformed");
+		return NULL;
+	}
+	if (store_txn_begin(h->sso, &txn, 1, err) != TL_OK)
+		return NULL;
+	if (store_get(&txn, STORE_DB_SSO_STATE, nonce, strlen(nonce), &v) == TL_OK && v.len > 8) {
+		*exp = (time_t)store_get_be64(v.data);
+		j = json_loadb((const char *)v.data + 8, v.len - 8, 0, NULL);
+	}
+	store_abort(&txn);
+	if (j == NULL)
+		tl_err_set(err, TL_ENOENT, "the login has expired or was already completed: "
+		                           "go back to the service and start again");
+	else if (*exp < util_now()) {
+		json_decref(j);
+		j = NULL;
+		tl_err_set(err, TL_ENOENT, "the login has expired: go back to the service and start again");
+	}
+	return j;
+}
+
+/* Upstream request: be64 expiry || nonce NUL idp. */
+static void sso_upreq_put(struct store_txn *txn, const char *req_id, const char *nonce,
+                          const char *idp, time_t exp)
+{
+	size_t ln = strlen(nonce), li = strlen(idp);
+	unsigned char *v = malloc(8 + ln + 1 + li);
+
+	if (v == NULL) {
+		store_put(txn, STORE_DB_SSO_UPREQ, "", 0, "", 0); /* never reached in practice */
+		return;
+	}
+	store_be64(v, (uint64_t)exp);
+	memcpy(v + 8, nonce, ln + 1);
+	memcpy(v + 8 + ln + 1, idp, li);
+	store_put(txn, STORE_DB_SSO_UPREQ, req_id, strlen(req_id), v, 8 + ln + 1 + li);
+	free(v);
+}
+
+/*
+ * Send the waiting login nonce to idp: the upstream request, then one
+ * transaction storing its ID and the state (with the IdP chosen).
+ */
+static void sso_go_upstream(struct hub *h, const char *idp, const char *nonce, json_t *state,
+                            time_t exp, const unsigned char *replay_key, struct hub_response *rs)
+{
+	struct tl_err err = { 0 };
+	struct store_txn txn;
+	struct store_val v;
+	char *req_id = NULL;
+	int rc;
+
+	json_object_set_new(state, "idp", json_string(idp));
+	rc = sso_upstream(h, idp, nonce, state, rs, &req_id, &err);
+	if (rc != TL_OK) {
+		hub_response_free(rs);
+		sso_refuse(h, rs, sso_status_of(rc), idp, "%s", err.msg);
+		return;
+	}
+	if ((rc = store_txn_begin(h->sso, &txn, 0, &err)) == TL_OK) {
+		if (replay_key != NULL) {
+			if (store_get(&txn, STORE_DB_SSO_REPLAY, replay_key, 1 + UTIL_SHA256_LEN, &v) == TL_OK) {
+				store_abort(&txn);
+				free(req_id);
+				hub_response_free(rs);
+				sso_refuse(h, rs, 400, sso_js(state, "sp"),
+				           "the service's AuthnRequest ID was already used");
+				return;
+			}
+			{
+				unsigned char e[8];
+				store_be64(e, (uint64_t)(util_now() + h->ctx->conf.authn_request_max_age +
+				                         2 * h->ctx->conf.clock_skew));
+				store_put(&txn, STORE_DB_SSO_REPLAY, replay_key, 1 + UTIL_SHA256_LEN, e, 8);
+			}
+		}
+		if (sso_state_put(&txn, nonce, state, exp) != TL_OK)
+			tl_err_set(&err, TL_ENOMEM, "out of memory saving the login");
+		sso_upreq_put(&txn, req_id, nonce, idp, exp);
+		rc = store_commit(&txn, &err);
+	}
+	free(req_id);
+	if (rc != TL_OK) {
+		hub_response_free(rs);
+		sso_refuse(h, rs, 500, idp, "cannot save the login: %s", err.msg);
+	}
+}
+
+/* ---- /idp/sso -------------------------------------------------------------- */
+
+static const char *sso_lasso_request_error(int lrc, unsigned *status)
+{
+	*status = 400;
+	switch (lrc) {
+	case LASSO_PROFILE_ERROR_INVALID_PROTOCOLPROFILE:
+	case LASSO_LOGIN_ERROR_NO_DEFAULT_ENDPOINT:
+		return "the AssertionConsumerService it names is not in its metadata (or not HTTP-POST)";
+	case LASSO_DS_ERROR_INVALID_SIGNATURE:
+	case LASSO_DS_ERROR_SIGNATURE_NOT_FOUND:
+	case LASSO_PROFILE_ERROR_CANNOT_VERIFY_SIGNATURE:
+	case LASSO_DS_ERROR_SIGNATURE_VERIFICATION_FAILED:
+	case LASSO_DS_ERROR_INVALID_SIGALG:
+	case LASSO_PROFILE_ERROR_INVALID_QUERY:
+		*status = 403;
+		return "its signature is missing or does not verify with the service's key";
+	case LASSO_PROFILE_ERROR_UNKNOWN_PROVIDER:
+	case LASSO_SERVER_ERROR_PROVIDER_NOT_FOUND:
+		*status = 403;
+		return "the service is unknown";
+	default:
+		return NULL;
+	}
+}
+
+/*
+ * The IdPs this login may go to: the service's Scoping among the members
+ * (listed in out), else all (out lists the one when there is only one).
+ * Returns how many.
+ */
+static int sso_candidates(const struct hub_dir *d, const struct saml_request *q, json_t *out)
+{
+	int n = 0;
+
+	if (q->nidps > 0) {
+		for (int i = 0; i < q->nidps; i++)
+			if (hub_dir_find(d, q->idps[i]) != NULL) {
+				json_array_append_new(out, json_string(q->idps[i]));
+				n++;
+			}
+		return n;
+	}
+	if (d->n == 1)
+		json_array_append_new(out, json_string(d->idps[0].entity_id));
+	return d->n > 1000000 ? 1000000 : (int)d->n;
+}
+
+/* The NameID format the service gets: requested, else its metadata's first, else transient. */
+static const char *sso_nameid_format(const struct saml_request *q, const struct mdm_entity *sp)
+{
+	const char *f = q->nameid_format;
+	const struct mdm_role *r = mdm_role(sp, MDM_ROLE_SP);
+
+	if ((f == NULL || strcmp(f, SSO_NAMEID_UNSPECIFIED) == 0) && r != NULL) {
+		for (int i = 0; i < r->n_nameid_formats; i++)
+			if (strcmp(r->nameid_formats[i], SSO_NAMEID_TRANSIENT) == 0 ||
+			    strcmp(r->nameid_formats[i], SSO_NAMEID_PERSISTENT) == 0)
+				return r->nameid_formats[i];
+	}
+	if (f == NULL || strcmp(f, SSO_NAMEID_UNSPECIFIED) == 0 || strcmp(f, SSO_NAMEID_TRANSIENT) == 0)
+		return SSO_NAMEID_TRANSIENT;
+	if (strcmp(f, SSO_NAMEID_PERSISTENT) == 0)
+		return SSO_NAMEID_PERSISTENT;
+	return NULL;
+}
+
+void hub_sso(struct hub *h, const struct hub_request *rq, struct hub_response *rs)
+{
+	const struct conf *c = &h->ctx->conf;
+	struct tl_err err = { 0 };
+	struct saml_request q;
+	struct hub_pentry *pe = NULL;
+	struct hub_dir *d = NULL;
+	LassoLogin *login = NULL;
+	LassoProfile *p;
+	int redirect = strcmp(rq->method, "POST") != 0, bad = 0, lrc, rc, has_sig, ncand;
+	const char *form = redirect ? rq->query : rq->body;
+	size_t flen = form == NULL ? 0 : redirect ? strlen(form) : rq->body_len;
+	char *xml = NULL, *relay = NULL, *enc = NULL, *b64 = NULL, *dump = NULL;
+	char nonce[HUB_NONCE_LEN + 1];
+	size_t xlen = 0;
+	unsigned status;
+	time_t now = util_now(), exp;
+	unsigned char rkey[1 + UTIL_SHA256_LEN];
+	json_t *state = NULL, *cand = NULL;
+	const char *why, *fmt;
+
+	memset(&q, 0, sizeof(q));
+	if (redirect && (enc = saml_field(form, flen, "SAMLEncoding", 256, &bad)) != NULL &&
+	    strcmp(enc, "urn:oasis:names:tc:SAML:2.0:bindings:URL-Encoding:DEFLATE") != 0) {
+		sso_refuse(h, rs, 400, rq->client, "unknown SAMLEncoding '%.100s': only DEFLATE is supported", enc);
+		goto out;
+	}
+	if (form == NULL || (b64 = saml_field(form, flen, "SAMLRequest", SAML_FIELD_MAX, &bad)) == NULL) {
+		int resp_bad = 0;
+		char *other = form ? saml_field(form, flen, "SAMLResponse", SAML_FIELD_MAX, &resp_bad) : NULL;
+		sso_refuse(h, rs, bad ? 413 : 400, rq->client, "%s",
+		           bad ? "the SAMLRequest field is malformed or too long"
+		           : other ? "a SAMLResponse was sent to the SSO endpoint; only AuthnRequests are accepted here"
+		                   : "no SAMLRequest in the request (HTTP-Redirect or HTTP-POST binding)");
+		free(other);
+		goto out;
+	}
+	relay = saml_field(form, flen, "RelayState", SAML_RELAY_STATE_MAX, &bad);
+	if (bad) {
+		sso_refuse(h, rs, 400, rq->client, "the RelayState is malformed or longer than %d bytes",
+		           SAML_RELAY_STATE_MAX);
+		goto out;
+	}
+	if ((rc = sso_message(form, flen, "SAMLRequest", redirect, &xml, &xlen, &err)) != TL_OK ||
+	    (rc = saml_request_check(xml, xlen, &h->lim, &q, &err)) != TL_OK) {
+		sso_refuse(h, rs, sso_status_of(rc) == 403 ? 400 : sso_status_of(rc), rq->client,
+		           "the AuthnRequest is refused: %s", err.msg);
+		goto out;
+	}
+	has_sig = redirect ? sso_has_field(form, flen, "Signature") : q.signed_itself;
+
+	/* the service: approved, not suspended, loaded */
+	if ((rc = hub_prov_acquire(h, &h->idp_side, q.issuer, &pe, &err)) != TL_OK) {
+		sso_refuse(h, rs, sso_status_of(rc), q.issuer, "the service is not allowed to use the hub: %s",
+		           err.msg);
+		goto out;
+	}
+	login = lasso_login_new(h->idp_side.server);
+	p = LASSO_PROFILE(login);
+	{
+		const struct mdm_role *r = mdm_role(pe->model, MDM_ROLE_SP);
+		if (has_sig || c->require_signed_authn_requests || (r && r->authn_requests_signed == 1))
+			lasso_profile_set_signature_verify_hint(p, LASSO_PROFILE_SIGNATURE_VERIFY_HINT_FORCE);
+		else
+			lasso_profile_set_signature_verify_hint(p, LASSO_PROFILE_SIGNATURE_VERIFY_HINT_IGNORE);
+	}
+	lrc = lasso_login_process_authn_request_msg(login, redirect ? (char *)(uintptr_t)rq->query : b64);
+	if (lrc != 0) {
+		why = sso_lasso_request_error(lrc, &status);
+		sso_refuse(h, rs, status, q.issuer, "the AuthnRequest is refused: %s (%s)",
+		           why ? why : "lasso cannot process it", lasso_strerror(lrc));
+		goto out;
+	}
+	if (login->protocolProfile != LASSO_LOGIN_PROTOCOL_PROFILE_BRWS_POST) {
+		sso_refuse(h, rs, 400, q.issuer, "the AuthnRequest asks for a response binding other than "
+		                                 "HTTP-POST, the only one the hub answers with");
+		goto out;
+	}
+	/* what lasso does not check */
+	if (q.destination != NULL ? strcmp(q.destination, h->sso_url) != 0 : has_sig) {
+		sso_refuse(h, rs, 400, q.issuer, "the AuthnRequest's Destination is %.300s, not %s",
+		           q.destination ? q.destination : "missing", h->sso_url);
+		goto out;
+	}
+	if (q.issue_instant == 0 || q.issue_instant > now + c->clock_skew ||
+	    q.issue_instant < now - c->authn_request_max_age - c->clock_skew) {
+		sso_refuse(h, rs, 400, q.issuer, "the AuthnRequest's IssueInstant is %s (the hub accepts "
+		                                 "requests issued in the last %llds, with %llds of clock skew)",
+		           q.issue_instant == 0 ? "missing or malformed"
+		           : q.issue_instant > now ? "in the future" : "too old",
+		           (long long)c->authn_request_max_age, (long long)c->clock_skew);
+		goto out;
+	}
+	sso_replay_key('R', q.issuer, q.id, rkey);
+	{
+		struct store_txn t;
+		struct store_val v;
+		int used = 0;
+		if (store_txn_begin(h->sso, &t, 1, &err) == TL_OK) {
+			used = store_get(&t, STORE_DB_SSO_REPLAY, rkey, sizeof(rkey), &v) == TL_OK;
+			store_abort(&t);
+		}
+		if (used) {
+			sso_refuse(h, rs, 400, q.issuer, "the AuthnRequest ID %.100s was already used", q.id);
+			goto out;
+		}
+	}
+	if ((fmt = sso_nameid_format(&q, pe->model)) == NULL) {
+		sso_send_error(h, login, SSO_ST_REQUESTER, SSO_ST_INVALID_NAMEID_POLICY,
+		               "the hub issues transient and persistent NameIDs only", relay, rs);
+		goto out;
+	}
+	if ((d = hub_dir_get(h, &err)) == NULL) {
+		sso_refuse(h, rs, 500, q.issuer, "%s", err.msg);
+		goto out;
+	}
+	cand = json_array();
+	ncand = sso_candidates(d, &q, cand);
+	if (ncand == 0) {
+		sso_send_error(h, login, SSO_ST_RESPONDER, SSO_ST_NO_AVAILABLE_IDP,
+		               q.nidps > 0 ? "none of the IdPs the service named is a member of the federation"
+		                           : "the federation has no identity provider yet", relay, rs);
+		goto out;
+	}
+	dump = lasso_login_dump(login);
+	if (dump == NULL || hub_random_hex(nonce, HUB_NONCE_LEN / 2, &err) != TL_OK) {
+		sso_refuse(h, rs, 500, q.issuer, "cannot keep the login: %s", err.msg[0] ? err.msg : "out of memory");
+		goto out;
+	}
+	{
+		json_t *classes = json_array();
+		for (int i = 0; i < q.nclasses; i++)
+			json_array_append_new(classes, json_string(q.classes[i]));
+		state = json_pack("{s:s, s:s?, s:s, s:s, s:o, s:s?, s:s, s:i, s:b, s:b}", "sp", q.issuer,
+		                  "relay", relay, "dump", dump, "req", q.id, "classes", classes, "cmp",
+		                  q.comparison, "fmt", fmt, "attr_index", q.attr_index, "force", q.force_authn,
+		                  "passive", q.is_passive);
+	}
+	if (state == NULL) {
+		sso_refuse(h, rs, 500, q.issuer, "out of memory keeping the login");
+		goto out;
+	}
+	if (q.nidps > 0)
+		json_object_set(state, "idps", cand);
+	exp = now + c->sso_state_lifetime;
+	lasso_login_destroy(login);
+	login = NULL;
+	hub_prov_release(&h->idp_side);
+	pe = NULL;
+	if (json_array_size(cand) == 1) {
+		/* one IdP fits: no discovery */
+		sso_go_upstream(h, json_string_value(json_array_get(cand, 0)), nonce, state, exp, rkey, rs);
+	} else {
+		struct store_txn t;
+		char url[CONF_STR_MAX + 128];
+		unsigned char e[8];
+		rc = store_txn_begin(h->sso, &t, 0, &err);
+		if (rc == TL_OK) {
+			store_be64(e, (uint64_t)(now + c->authn_request_max_age + 2 * c->clock_skew));
+			store_put(&t, STORE_DB_SSO_REPLAY, rkey, sizeof(rkey), e, 8);
+			sso_state_put(&t, nonce, state, exp);
+			rc = store_commit(&t, &err);
+		}
+		if (rc != TL_OK) {
+			sso_refuse(h, rs, 500, q.issuer, "cannot keep the login: %s", err.msg);
+			goto out;
+		}
+		snprintf(url, sizeof(url), "%s?state=%s", h->ds_url, nonce);
+		hub_redirect(rs, url);
+	}
+out:
+	if (login != NULL)
+		lasso_login_destroy(login);
+	if (pe != NULL)
+		hub_prov_release(&h->idp_side);
+	hub_dir_put(d);
+	json_decref(state);
+	json_decref(cand);
+	g_free(dump);
+	saml_request_free(&q);
+	free(xml);
+	free(relay);
+	free(enc);
+	free(b64);
+}
+
+/* ---- /ds ------------------------------------------------------------------ */
+
+static void sso_ds_cookie(struct hub *h, struct hub_response *rs, const char *idp)
+{
+	char *v = util_url_encode(idp);
+	char buf[4096];
+	int secure = strncmp(h->ctx->conf.base_url, "https://", 8) == 0;
+
+	if (v == NULL)
+		return;
+	snprintf(buf, sizeof(buf), "%s=%s; Path=%s; Max-Age=31536000; HttpOnly; SameSite=Lax%s",
+	         HUB_COOKIE_IDP, v, HUB_PATH_DS, secure ? "; Secure" : "");
+	free(v);
+	free(rs->set_cookie);
+	rs->set_cookie = strdup(buf);
+}
+
+static void sso_ds_render(struct hub *h, const struct hub_request *rq, struct hub_response *rs,
+                          const struct hub_dir *d, json_t *only, const struct ds_hidden *hidden,
+                          size_t nhidden, const char *sp_name)
+{
+	struct ds_idp *list;
+	struct ds_page page;
+	struct buf b;
+	struct tl_err err = { 0 };
+	char *q = NULL, *remembered = NULL;
+	int bad = 0;
+	size_t n = 0;
+
+	list = calloc(d->n ? d->n : 1, sizeof(*list));
+	if (list == NULL) {
+		sso_refuse(h, rs, 500, NULL, "out of memory");
+		return;
+	}
+	for (size_t i = 0; i < d->n; i++) {
+		const struct hub_idp *x = &d->idps[i];
+		if (json_array_size(only) > 0) {
+			size_t k;
+			json_t *v;
+			int hit = 0;
+			json_array_foreach(only, k, v)
+				hit |= strcmp(json_string_value(v), x->entity_id) == 0;
+			if (!hit)
+				continue;
+		}
+		list[n].entity_id = x->entity_id;
+		list[n].name_sv = x->name_sv;
+		list[n].name_en = x->name_en;
+		list[n].desc_sv = x->desc_sv;
+		list[n].desc_en = x->desc_en;
+		list[n].logo = x->logo;
+		n++;
+	}
+	if (rq->query != NULL)
+		q = saml_field(rq->query, strlen(rq->query), "q", 600, &bad);
+	remembered = sso_cookie(rq->cookie, HUB_COOKIE_IDP);
+	memset(&page, 0, sizeof(page));
+	page.lang = ds_lang(rq->accept_language);
+	page.action = h->ds_url;
+	page.hidden = hidden;
+	page.nhidden = nhidden;
+	page.sp_name = sp_name;
+	page.query = q;
+	page.remembered = remembered && hub_dir_find(d, remembered) ? remembered : NULL;
+	buf_init(&b, HUB_PAGE_MAX * 8);
+	if (ds_render(&page, list, n, &b, &err) != TL_OK) {
+		buf_free(&b);
+		sso_refuse(h, rs, 500, NULL, "cannot show the discovery page: %s", err.msg);
+	} else {
+		size_t len = 0;
+		rs->body = buf_steal(&b, &len);
+		rs->len = len;
+		rs->status = 200;
+		rs->content_type = "text/html; charset=utf-8";
+		rs->csp = strdup(ds_csp());
+		rs->no_store = 1;
+	}
+	free(q);
+	free(remembered);
+	free(list);
+}
+
+/* The service's display name (mdui, else its entityID), borrowed from the model. */
+static const char *sso_sp_name(const struct mdm_entity *m, const char *lang)
+{
+	const struct mdm_role *r = mdm_role(m, MDM_ROLE_SP);
+	const char *any = NULL;
+
+	for (const struct mdm_text *t = r ? r->ui : NULL; t != NULL; t = t->next) {
+		if (strcmp(t->element, "DisplayName") != 0 || t->value == NULL)
+			continue;
+		if (t->lang != NULL && strcmp(t->lang, lang) == 0)
+			return t->value;
+		if (any == NULL)
+			any = t->value;
+	}
+	return any ? any : m->entity_id;
+}
+
+/* The IdP Discovery Protocol: return must be one of the service's DiscoveryResponse URLs. */
+static int sso_ds_return_ok(const struct mdm_entity *m, const char *ret)
+{
+	const struct mdm_role *r = mdm_role(m, MDM_ROLE_SP);
+
+	for (const struct mdm_endpoint *e = r ? r->discovery : NULL; e != NULL; e = e->next) {
+		size_t n;
+		if (e->location == NULL)
+			continue;
+		n = strlen(e->location);
+		if (strncmp(ret, e->location, n) == 0 && (ret[n] == '\0' || ret[n] == '?'))
+			return 1;
+	}
+	return 0;
+}
+
+static void sso_ds_protocol(struct hub *h, const struct hub_request *rq, struct hub_response *rs,
+                            struct hub_dir *d)
+{
+	struct tl_err err = { 0 };
+	struct ds_request dr;
+	struct hub_pentry *pe;
+	char *choice = NULL, *url = NULL, *remembered = NULL;
+	int bad = 0, rc;
+
+	memset(&dr, 0, sizeof(dr));
+	if ((rc = ds_request_parse(rq->query, &dr, &err)) != TL_OK) {
+		sso_refuse(h, rs, 400, rq->client, "discovery request refused: %s", err.msg);
+		return;
+	}
+	if ((rc = hub_prov_acquire(h, &h->idp_side, dr.entity_id, &pe, &err)) != TL_OK) {
+		sso_refuse(h, rs, sso_status_of(rc), dr.entity_id, "discovery request refused: %s", err.msg);
+		ds_request_free(&dr);
+		return;
+	}
+	if (!sso_ds_return_ok(pe->model, dr.ret)) {
+		hub_prov_release(&h->idp_side);
+		sso_refuse(h, rs, 400, dr.entity_id, "discovery request refused: the return URL %.300s is "
+		                                     "not a DiscoveryResponse endpoint of the service", dr.ret);
+		ds_request_free(&dr);
+		return;
+	}
+	choice = saml_field(rq->query, strlen(rq->query), "idp", 4096, &bad);
+	remembered = sso_cookie(rq->cookie, HUB_COOKIE_IDP);
+	if (choice != NULL) {
+		if (hub_dir_find(d, choice) == NULL) {
+			sso_refuse(h, rs, 400, dr.entity_id, "%.300s is not an identity provider of the federation",
+			           choice);
+		} else {
+			url = ds_return_url(&dr, choice);
+			hub_redirect(rs, url ? url : dr.ret);
+			sso_ds_cookie(h, rs, choice);
+		}
+	} else if (dr.is_passive) {
+		const char *r = remembered && hub_dir_find(d, remembered) ? remembered
+		                : d->n == 1 ? d->idps[0].entity_id : NULL;
+		url = ds_return_url(&dr, r);
+		hub_redirect(rs, url ? url : dr.ret);
+	} else {
+		struct ds_hidden hidden[3] = {
+			{ "entityID", dr.entity_id }, { "return", dr.ret },
+			{ "returnIDParam", dr.return_id_param },
+		};
+		sso_ds_render(h, rq, rs, d, NULL, hidden, 3, sso_sp_name(pe->model, ds_lang(rq->accept_language)));
+	}
+	hub_prov_release(&h->idp_side);
+	free(url);
+	free(choice);
+	free(remembered);
+	ds_request_free(&dr);
+}
+
+void hub_ds(struct hub *h, const struct hub_request *rq, struct hub_response *rs)
+{
+	struct tl_err err = { 0 };
+	struct hub_dir *d = NULL;
+	char *nonce = NULL, *choice = NULL;
+	json_t *state = NULL;
+	time_t exp = 0;
+	int bad = 0;
+	size_t qlen = rq->query ? strlen(rq->query) : 0;
+
+	if ((d = hub_dir_get(h, &err)) == NULL) {
+		sso_refuse(h, rs, 500, rq->client, "%s", err.msg);
+		return;
+	}
+	if (qlen > 0 && (nonce = saml_field(rq->query, qlen, "state", 64, &bad)) == NULL) {
+		sso_ds_protocol(h, rq, rs, d);
+		goto out;
+	}
+	if (nonce == NULL) {
+		sso_refuse(h, rs, 400, rq->client, "the discovery page was opened without a login: go to "
+		                                   "the service you want to use and log in from there");
+		goto out;
+	}
+	if ((state = sso_state_get(h, nonce, &exp, &err)) == NULL) {
+		sso_refuse(h, rs, 400, rq->client, "%s", err.msg);
+		goto out;
+	}
+	if (sso_js(state, "idp") != NULL) {
+		sso_refuse(h, rs, 400, sso_js(state, "sp"), "an organisation was already chosen for this "
+		                                            "login: go back to the service and start again");
+		goto out;
+	}
+	choice = saml_field(rq->query, qlen, "idp", 4096, &bad);
+	if (choice != NULL) {
+		json_t *only = json_object_get(state, "idps");
+		int allowed = hub_dir_find(d, choice) != NULL;
+		if (allowed && json_array_size(only) > 0) {
+			size_t k;
+			json_t *v;
+			allowed = 0;
+			json_array_foreach(only, k, v)
+				allowed |= strcmp(json_string_value(v), choice) == 0;
+		}
+		if (!allowed) {
+			sso_refuse(h, rs, 400, sso_js(state, "sp"), "%.300s is not an organisation this login "
+			                                            "can use", choice);
+			goto out;
+		}
+		sso_go_upstream(h, choice, nonce, state, exp, NULL, rs);
+		if (rs->status == 302 || rs->status == 200)
+			sso_ds_cookie(h, rs, choice);
+	} else {
+		struct ds_hidden hidden[1] = { { "state", nonce } };
+		struct hub_pentry *pe;
+		const char *sp = sso_js(state, "sp");
+		if (hub_prov_acquire(h, &h->idp_side, sp, &pe, &err) != TL_OK) {
+			sso_refuse(h, rs, 403, sp, "the service is not allowed to use the hub: %s", err.msg);
+			goto out;
+		}
+		sso_ds_render(h, rq, rs, d, json_object_get(state, "idps"), hidden, 1,
+		              sso_sp_name(pe->model, ds_lang(rq->accept_language)));
+		hub_prov_release(&h->idp_side);
+	}
+out:
+	json_decref(state);
+	free(nonce);
+	free(choice);
+	hub_dir_put(d);
+}
+
+/* ---- /sp/acs ---------------------------------------------------------------- */
+
+/* Upstream request record: nonce and IdP (new strings). */
+static int sso_upreq_get(struct hub *h, const char *req_id, char **nonce, char **idp, time_t *exp,
+                         struct tl_err *err)
+{
+	struct store_txn txn;
+	struct store_val v;
+	int rc;
+
+	*nonce = *idp = NULL;
+	if ((rc = store_txn_begin(h->sso, &txn, 1, err)) != TL_OK)
+		return rc;
+	rc = store_get(&txn, STORE_DB_SSO_UPREQ, req_id, strlen(req_id), &v);
+	if (rc == TL_OK && v.len > 8 + HUB_NONCE_LEN + 1) {
+		const char *p = (const char *)v.data + 8;
+		size_t ln = strnlen(p, v.len - 8);
+		*exp = (time_t)store_get_be64(v.data);
+		if (ln < v.len - 8) {
+			*nonce = strndup(p, ln);
+			*idp = strndup(p + ln + 1, v.len - 8 - ln - 1);
+		}
+	}
+	store_abort(&txn);
+	if (*nonce == NULL || *idp == NULL) {
+		free(*nonce);
+		free(*idp);
+		*nonce = *idp = NULL;
+		return tl_err_set(err, TL_ENOENT, "the response answers no request the hub has waiting "
+		                                  "(unsolicited, already answered, or expired)");
+	}
+	return TL_OK;
+}
+
+/* The checks lasso does not make, on the assertion that is used. */
+static int sso_check_assertion(struct hub *h, const struct saml_response *r,
+                               const struct saml_assertion *a, const char *idp, const char *req_id,
+                               struct tl_err *err)
+{
+	const struct conf *c = &h->ctx->conf;
+	time_t now = util_now(), skew = (time_t)c->clock_skew;
+	int aud = 0;
+
+	if (r->destination != NULL ? strcmp(r->destination, h->acs_url) != 0 : r->signed_itself)
+		return tl_err_set(err, TL_ERULE, "the response's Destination is %.300s, not %s",
+		                  r->destination ? r->destination : "missing", h->acs_url);
+	if (r->issuer != NULL && strcmp(r->issuer, idp) != 0)
+		return tl_err_set(err, TL_ERULE, "the response's Issuer is %.300s, not the IdP asked (%.300s)",
+		                  r->issuer, idp);
+	if (a->id == NULL || a->issuer == NULL || strcmp(a->issuer, idp) != 0)
+		return tl_err_set(err, TL_ERULE, "the assertion's Issuer is %.300s, not the IdP asked (%.300s)",
+		                  a->issuer ? a->issuer : "missing", idp);
+	if (a->sc_method == NULL || strcmp(a->sc_method, SSO_BEARER) != 0)
+		return tl_err_set(err, TL_ERULE, "the assertion has no bearer SubjectConfirmation");
+	if (a->sc_recipient == NULL || strcmp(a->sc_recipient, h->acs_url) != 0)
+		return tl_err_set(err, TL_ERULE, "the assertion's Recipient is %.300s, not %s",
+		                  a->sc_recipient ? a->sc_recipient : "missing", h->acs_url);
+	if (a->sc_in_response_to == NULL || strcmp(a->sc_in_response_to, req_id) != 0)
+		return tl_err_set(err, TL_ERULE, "the assertion's InResponseTo does not match the request");
+	if (a->sc_not_on_or_after == 0 || a->sc_not_on_or_after <= now - skew)
+		return tl_err_set(err, TL_ERULE, "the assertion's SubjectConfirmation %s",
+		                  a->sc_not_on_or_after == 0 ? "has no NotOnOrAfter" : "has expired");
+	if (a->not_before != 0 && a->not_before > now + skew)
+		return tl_err_set(err, TL_ERULE, "the assertion is not valid yet (NotBefore in the future)");
+	if (a->not_on_or_after != 0 && a->not_on_or_after <= now - skew)
+		return tl_err_set(err, TL_ERULE, "the assertion has expired (NotOnOrAfter passed)");
+	for (int i = 0; i < a->naudiences; i++)
+		aud |= a->audiences[i] != NULL && strcmp(a->audiences[i], h->sp_id) == 0;
+	if (!aud)
+		return tl_err_set(err, TL_ERULE, "the assertion's audience is not the hub (%s)", h->sp_id);
+	if (a->other_conditions > 0)
+		return tl_err_set(err, TL_ERULE, "the assertion has conditions the hub does not understand");
+	if (a->authn_instant == 0)
+		return tl_err_set(err, TL_ERULE, "the assertion has no AuthnStatement");
+	return TL_OK;
+}
+
+/* Is (assurance-certification, cls) published for the IdP's approved version? */
+static int sso_certified(struct hub *h, const char *idp, const char *cls)
+{
+	unsigned char sha1[UTIL_SHA1_LEN];
+	struct store_txn txn;
+	struct store_val v;
+	struct trust_cert tc;
+	struct tl_err err = { 0 };
+	json_t *e;
+	unsigned version = 0;
+	int ok = 0;
+
+	util_sha1(idp, strlen(idp), sha1);
+	if (store_txn_begin(h->ctx->store, &txn, 1, &err) != TL_OK)
+		return 0;
+	if (store_get(&txn, STORE_DB_ENTITIES, sha1, UTIL_SHA1_LEN, &v) == TL_OK &&
+	    (e = json_loadb(v.data, v.len, 0, NULL)) != NULL) {
+		version = (unsigned)json_integer_value(json_object_get(e, "approved_version"));
+		json_decref(e);
+	}
+	if (version > 0 && trust_cert_get(&txn, sha1, version, &tc, &err) == TL_OK) {
+		for (int i = 0; tc.publish[i] != NULL && tc.publish[i + 1] != NULL; i += 2)
+			if (strcmp(tc.publish[i], TF_ATTR_ASSURANCE) == 0 && strcmp(tc.publish[i + 1], cls) == 0)
+				ok = 1;
+		free(tc.mem);
+	}
+	store_abort(&txn);
+	return ok;
+}
+
+/*
+ * The class passed on to the service, or NULL when the service asked for
+ * classes this login does not meet (NoAuthnContext).  A class some trust
+ * framework owns counts only if the IdP is certified for it.
+ */
+static const char *sso_assurance(struct hub *h, const char *idp, const char *cls, json_t *requested)
+{
+	int owned = cls != NULL && tf_owns(h->frameworks, TF_ATTR_ASSURANCE, cls);
+	int trusted = cls != NULL && (!owned || sso_certified(h, idp, cls));
+	size_t i;
+	json_t *v;
+
+	if (json_array_size(requested) == 0)
+		return trusted ? cls : SSO_AC_UNSPECIFIED;
+	if (!trusted)
+		return NULL;
+	json_array_foreach(requested, i, v)
+		if (strcmp(json_string_value(v), cls) == 0)
+			return cls;
+	return NULL;
+}
+
+static void sso_add_attr(LassoSaml2AttributeStatement *st, const struct attr_def *d, const char *name,
+                         const char *const *values, int n)
+{
+	LassoSaml2Attribute *at = LASSO_SAML2_ATTRIBUTE(lasso_saml2_attribute_new());
+
+	at->Name = g_strdup(name);
+	at->NameFormat = g_strdup(ATTR_NAMEFORMAT_URI);
+	if (d != NULL)
+		at->FriendlyName = g_strdup(d->friendly);
+	for (int i = 0; i < n; i++) {
+		LassoSaml2AttributeValue *v = LASSO_SAML2_ATTRIBUTE_VALUE(lasso_saml2_attribute_value_new());
+		LassoMiscTextNode *t = LASSO_MISC_TEXT_NODE(lasso_misc_text_node_new_with_string(values[i]));
+		t->text_child = TRUE;
+		v->any = g_list_append(v->any, t);
+		at->AttributeValue = g_list_append(at->AttributeValue, v);
+	}
+	st->Attribute = g_list_append(st->Attribute, at);
+}
+
+/* What the hub tells the service about the person, and the audit's list of names. */
+struct sso_release {
+	const char *sp, *idp, *user;      /* user: the stable key, or the IdP's NameID */
+	const char *fmt;                  /* NameID format to issue */
+	const struct saml_assertion *a;   /* what the IdP sent (scope-filtered) */
+	const struct mdm_entity *sp_model;
+	const char *scope;                /* the IdP's scope, for the identifiers the hub makes */
+	int attr_index;
+	json_t *released;                 /* friendly names released (out) */
+};
+
+static int sso_fill_assertion(struct hub *h, LassoSaml2Assertion *as, struct sso_release *x,
+                              struct tl_err *err)
+{
+	struct rel_set wanted;
+	struct agr ag;
+	struct store_txn txn;
+	LassoSaml2AttributeStatement *st;
+	LassoSaml2NameID *nid;
+	char id[REL_PSEUDONYM_LEN + 2], scoped[REL_PSEUDONYM_LEN + 260];
+	const char *scope = x->scope;
+	int rc, have_agreement;
+
+	/* NameID */
+	if (strcmp(x->fmt, SSO_NAMEID_PERSISTENT) == 0) {
+		if ((rc = rel_pseudonym(h->secret, sizeof(h->secret), SSO_LABEL_PERSISTENT, x->idp, x->user,
+		                        x->sp, id)) != TL_OK)
+			return tl_err_set(err, rc, "cannot compute the persistent NameID");
+	} else {
+		id[0] = '_';
+		if ((rc = hub_random_hex(id + 1, REL_PSEUDONYM_LEN / 2, err)) != TL_OK)
+			return rc;
+	}
+	nid = LASSO_SAML2_NAME_ID(lasso_saml2_name_id_new_with_string(id));
+	nid->Format = g_strdup(x->fmt);
+	nid->NameQualifier = g_strdup(h->idp_id);
+	nid->SPNameQualifier = g_strdup(x->sp);
+	if (as->Subject == NULL) {
+		g_object_unref(nid);
+		return tl_err_set(err, TL_EINTERNAL, "the assertion lasso built has no Subject");
+	}
+	if (as->Subject->NameID != NULL)
+		g_object_unref(as->Subject->NameID);
+	as->Subject->NameID = nid;
+
+	/* attributes: wanted, within the agreement, of what the IdP sent */
+	rel_wanted(x->sp_model, x->attr_index, &wanted);
+	if ((rc = store_txn_begin(h->ctx->store, &txn, 1, err)) != TL_OK)
+		return rc;
+	rc = agr_get(&txn, x->sp, &ag, err);
+	store_abort(&txn);
+	if (rc != TL_OK && rc != TL_ENOENT)
+		return rc;
+	have_agreement = rc == TL_OK;
+	x->released = json_array();
+	if (!have_agreement) {
+		log_info("sso: %s has no attribute release agreement: no attributes released", x->sp);
+		return TL_OK;
+	}
+	st = LASSO_SAML2_ATTRIBUTE_STATEMENT(lasso_saml2_attribute_statement_new());
+	for (int i = 0; i < x->a->nattrs; i++) {
+		const struct saml_attr *at = &x->a->attrs[i];
+		const struct attr_def *d = at->name ? attr_find(at->name) : NULL;
+		const char *name = d ? d->name : at->name;
+		if (name == NULL || !rel_set_has(&wanted, name) || !agr_allows(&ag, name))
+			continue;
+		if (strcmp(name, "urn:oasis:names:tc:SAML:attribute:pairwise-id") == 0)
+			continue; /* the IdP's pairwise-id is for the hub; services get their own */
+		sso_add_attr(st, d, name, (const char *const *)at->values, at->nvalues);
+		json_array_append_new(x->released, json_string(d ? d->friendly : name));
+	}
+	/* identifiers the hub makes, scoped with the IdP's scope */
+	if (scope != NULL && x->user != NULL) {
+		static const struct { const char *friendly, *label; int per_sp; } made[] = {
+			{ "subject-id", SSO_LABEL_SUBJECT, 0 }, { "pairwise-id", SSO_LABEL_PAIRWISE, 1 },
+		};
+		for (size_t k = 0; k < sizeof(made) / sizeof(made[0]); k++) {
+			const struct attr_def *d = attr_find(made[k].friendly);
+			const char *vals[1];
+			if (d == NULL || !rel_set_has(&wanted, d->name) || !agr_allows(&ag, d->name))
+				continue;
+			{
+				/* an IdP's own subject-id was passed on above */
+				size_t j;
+				json_t *v;
+				int dup = 0;
+				json_array_foreach(x->released, j, v)
+					dup |= strcmp(json_string_value(v), made[k].friendly) == 0;
+				if (dup)
+					continue;
+			}
+			if (rel_pseudonym(h->secret, sizeof(h->secret), made[k].label, x->idp, x->user,
+			                  made[k].per_sp ? x->sp : NULL, id) != TL_OK)
+				continue;
+			snprintf(scoped, sizeof(scoped), "%s@%s", id, scope);
+			vals[0] = scoped;
+			sso_add_attr(st, d, d->name, vals, 1);
+			json_array_append_new(x->released, json_string(made[k].friendly));
+		}
+	}
+	if (st->Attribute != NULL)
+		as->AttributeStatement = g_list_append(as->AttributeStatement, st);
+	else
+		g_object_unref(st);
+	agr_free(&ag);
+	return TL_OK;
+}
+
+/* Accept the response once: delete the upstream request and the state, remember the assertion. */
+static int sso_consume(struct hub *h, const char *req_id, const char *nonce,
+                       const unsigned char *akey, time_t aexp, struct tl_err *err)
+{
+	struct store_txn txn;
+	struct store_val v;
+	unsigned char e[8];
+	int rc;
+
+	if ((rc = store_txn_begin(h->sso, &txn, 0, err)) != TL_OK)
+		return rc;
+	if (store_get(&txn, STORE_DB_SSO_UPREQ, req_id, strlen(req_id), &v) != TL_OK) {
+		store_abort(&txn);
+		return tl_err_set(err, TL_ESTATE, "the request this response answers was already answered");
+	}
+	if (akey != NULL && store_get(&txn, STORE_DB_SSO_REPLAY, akey, 1 + UTIL_SHA256_LEN, &v) == TL_OK) {
+		store_abort(&txn);
+		return tl_err_set(err, TL_ESTATE, "the assertion was already used (replay)");
+	}
+	store_del(&txn, STORE_DB_SSO_UPREQ, req_id, strlen(req_id));
+	store_del(&txn, STORE_DB_SSO_STATE, nonce, strlen(nonce));
+	if (akey != NULL) {
+		store_be64(e, (uint64_t)aexp);
+		store_put(&txn, STORE_DB_SSO_REPLAY, akey, 1 + UTIL_SHA256_LEN, e, 8);
+	}
+	return store_commit(&txn, err);
+}
+
+static int sso_audit(struct hub *h, const struct sso_release *x, const char *cls, struct tl_err *err)
+{
+	struct store_txn txn;
+	json_t *details;
+	int rc;
+
+	details = json_pack("{s:s, s:s, s:O, s:s, s:s?}", "idp", x->idp, "service", x->sp, "attributes",
+	                    x->released ? x->released : json_array(), "nameid_format", x->fmt,
+	                    "authn_context", cls);
+	if (details == NULL)
+		return tl_err_set(err, TL_ENOMEM, "out of memory");
+	if ((rc = store_txn_begin(h->ctx->store, &txn, 0, err)) == TL_OK) {
+		audit_append(&txn, "sso", "sso.login", x->sp, details);
+		rc = store_commit(&txn, err);
+	}
+	json_decref(details);
+	return rc;
+}
+
+/* An upstream error status, passed on to the service (Responder / the IdP's second level). */
+static const char *sso_upstream_status(const struct saml_response *r)
+{
+	if (r->status2 != NULL)
+		return r->status2;
+	if (r->status != NULL && strcmp(r->status, SSO_ST_REQUESTER) != 0 &&
+	    strcmp(r->status, SSO_ST_RESPONDER) != 0)
+		return r->status;
+	return SSO_ST_AUTHN_FAILED;
+}
+
+void hub_acs(struct hub *h, const struct hub_request *rq, struct hub_response *rs)
+{
+	const struct conf *c = &h->ctx->conf;
+	struct tl_err err = { 0 };
+	struct saml_response r;
+	struct saml_assertion dec, *a = NULL;
+	struct hub_pentry *pe = NULL, *spe = NULL;
+	struct sso_release x;
+	LassoLogin *up = NULL, *down = NULL;
+	LassoSaml2Assertion *as = NULL;
+	char *xml = NULL, *b64 = NULL, *relay = NULL, *nonce = NULL, *idp = NULL, *scope = NULL;
+	size_t xlen = 0;
+	time_t uexp = 0, sexp = 0, now = util_now(), aexp = 0;
+	unsigned char akey[1 + UTIL_SHA256_LEN];
+	json_t *state = NULL;
+	const char *sp = NULL, *cls = NULL, *upstream_error = NULL;
+	char t_instant[32], t_nb[32], t_noa[32];
+	int bad = 0, rc, lrc;
+
+	memset(&r, 0, sizeof(r));
+	memset(&dec, 0, sizeof(dec));
+	memset(&x, 0, sizeof(x));
+	if (rq->body == NULL || rq->body_len == 0) {
+		sso_refuse(h, rs, 400, rq->client, "no SAMLResponse in the request (HTTP-POST binding)");
+		goto out;
+	}
+	relay = saml_field(rq->body, rq->body_len, "RelayState", SAML_RELAY_STATE_MAX, &bad);
+	if ((rc = sso_message(rq->body, rq->body_len, "SAMLResponse", 0, &xml, &xlen, &err)) != TL_OK ||
+	    (rc = saml_response_check(xml, xlen, &h->lim, &r, &err)) != TL_OK) {
+		sso_refuse(h, rs, sso_status_of(rc) == 403 ? 403 : sso_status_of(rc), rq->client,
+		           "the response is refused: %s", err.msg);
+		goto out;
+	}
+	if (r.in_response_to == NULL) {
+		sso_refuse(h, rs, 400, r.issuer, "the response is refused: unsolicited (no InResponseTo); "
+		                                 "the hub accepts only answers to its own requests");
+		goto out;
+	}
+	if ((rc = sso_upreq_get(h, r.in_response_to, &nonce, &idp, &uexp, &err)) != TL_OK) {
+		sso_refuse(h, rs, 400, r.issuer, "the response is refused: %s", err.msg);
+		goto out;
+	}
+	if (uexp < now) {
+		sso_refuse(h, rs, 400, idp, "the response is refused: the login it answers has expired");
+		goto out;
+	}
+	if (relay != NULL && strcmp(relay, nonce) != 0) {
+		sso_refuse(h, rs, 400, idp, "the response is refused: its RelayState is not the request's");
+		goto out;
+	}
+	if ((state = sso_state_get(h, nonce, &sexp, &err)) == NULL) {
+		sso_refuse(h, rs, 400, idp, "%s", err.msg);
+		goto out;
+	}
+	sp = sso_js(state, "sp");
+
+	/* the IdP: approved, not suspended; lasso verifies and decrypts */
+	if ((rc = hub_prov_acquire(h, &h->sp_side, idp, &pe, &err)) != TL_OK) {
+		sso_refuse(h, rs, sso_status_of(rc), idp, "the response is refused: %s", err.msg);
+		goto out;
+	}
+	up = lasso_login_new(h->sp_side.server);
+	b64 = saml_field(rq->body, rq->body_len, "SAMLResponse", SAML_FIELD_MAX, &bad);
+	lrc = lasso_login_process_authn_response_msg(up, b64);
+	if (lrc == LASSO_LOGIN_ERROR_STATUS_NOT_SUCCESS || lrc == LASSO_LOGIN_ERROR_REQUEST_DENIED ||
+	    lrc == LASSO_LOGIN_ERROR_UNKNOWN_PRINCIPAL || lrc == LASSO_LOGIN_ERROR_FEDERATION_NOT_FOUND) {
+		/* the IdP said no: tell the service */
+		if (r.issuer != NULL && strcmp(r.issuer, idp) != 0) {
+			sso_refuse(h, rs, 400, idp, "the response is refused: its Issuer is %.300s", r.issuer);
+			goto out;
+		}
+		upstream_error = sso_upstream_status(&r);
+	} else if (lrc != 0) {
+		sso_refuse(h, rs, 403, idp, "the response is refused: lasso: %s", lasso_strerror(lrc));
+		goto out;
+	} else {
+		if (r.encrypted) {
+			LassoNode *n = lasso_login_get_assertion(up);
+			xmlNode *orig = n ? lasso_node_get_original_xmlnode(n) : NULL;
+			rc = orig ? saml_assertion_check_node(orig, &dec, &err)
+			          : tl_err_set(&err, TL_ERULE, "the encrypted assertion cannot be read");
+			if (n != NULL)
+				g_object_unref(n);
+			if (rc != TL_OK) {
+				sso_refuse(h, rs, 403, idp, "the response is refused: %s", err.msg);
+				goto out;
+			}
+			a = &dec;
+		} else {
+			a = &r.a;
+		}
+		if (!r.signed_itself && !a->signed_itself) {
+			sso_refuse(h, rs, 403, idp, "the response is refused: neither it nor its assertion is signed");
+			goto out;
+		}
+		if ((rc = sso_check_assertion(h, &r, a, idp, r.in_response_to, &err)) != TL_OK) {
+			sso_refuse(h, rs, 403, idp, "the response is refused: %s", err.msg);
+			goto out;
+		}
+		{
+			int dropped = rel_filter_scoped(a, mdm_role(pe->model, MDM_ROLE_IDP));
+			if (dropped > 0)
+				log_info("sso: %s: dropped %d scoped value%s outside the IdP's scopes", idp, dropped,
+				         dropped == 1 ? "" : "s");
+		}
+		if (rel_idp_scope(mdm_role(pe->model, MDM_ROLE_IDP)) != NULL &&
+		    (scope = strdup(rel_idp_scope(mdm_role(pe->model, MDM_ROLE_IDP)))) == NULL) {
+			sso_refuse(h, rs, 500, idp, "out of memory");
+			goto out;
+		}
+	}
+	lasso_login_destroy(up);
+	up = NULL;
+	hub_prov_release(&h->sp_side); /* one side at a time */
+	pe = NULL;
+
+	/* answer the service */
+	if ((rc = hub_prov_acquire(h, &h->idp_side, sp, &spe, &err)) != TL_OK) {
+		sso_refuse(h, rs, sso_status_of(rc), sp, "the service is no longer allowed to use the hub: %s",
+		           err.msg);
+		goto out;
+	}
+	down = lasso_login_new_from_dump(h->idp_side.server, sso_js(state, "dump"));
+	if (down == NULL) {
+		sso_refuse(h, rs, 500, sp, "the waiting login cannot be restored");
+		goto out;
+	}
+	if (upstream_error == NULL) {
+		cls = sso_assurance(h, idp, a->authn_class, json_object_get(state, "classes"));
+		if (cls == NULL)
+			upstream_error = SSO_ST_NO_AUTHN_CONTEXT;
+	}
+	if (a != NULL) {
+		aexp = (a->not_on_or_after > a->sc_not_on_or_after ? a->not_on_or_after : a->sc_not_on_or_after) +
+		       (time_t)c->clock_skew;
+		if (aexp < now + (time_t)c->clock_skew)
+			aexp = now + (time_t)c->clock_skew;
+		sso_replay_key('A', idp, a->id, akey);
+	}
+	if ((rc = sso_consume(h, r.in_response_to, nonce, a ? akey : NULL, aexp, &err)) != TL_OK) {
+		sso_refuse(h, rs, rc == TL_ESTATE ? 400 : 500, idp, "the response is refused: %s", err.msg);
+		goto out;
+	}
+	if (upstream_error != NULL) {
+		char msg[512];
+		if (strcmp(upstream_error, SSO_ST_NO_AUTHN_CONTEXT) == 0 && a != NULL)
+			snprintf(msg, sizeof(msg), "the IdP authenticated with %.200s, which it is not certified "
+			                           "for or the service did not ask for", a->authn_class ? a->authn_class : "no class");
+		else
+			snprintf(msg, sizeof(msg), "the IdP answered %.200s%s%.200s", upstream_error,
+			         r.status_message ? ": " : "", r.status_message ? r.status_message : "");
+		sso_send_error(h, down, SSO_ST_RESPONDER, upstream_error, msg, sso_js(state, "relay"), rs);
+		goto out;
+	}
+	{
+		LassoSamlp2AuthnRequest *req = LASSO_SAMLP2_AUTHN_REQUEST(LASSO_PROFILE(down)->request);
+		if (req->NameIDPolicy != NULL) { /* the hub makes the NameID itself (below) */
+			g_free(req->NameIDPolicy->Format);
+			req->NameIDPolicy->Format = g_strdup(SSO_NAMEID_TRANSIENT);
+		}
+	}
+	lrc = lasso_login_validate_request_msg(down, TRUE, TRUE);
+	hub_time(a->authn_instant, t_instant);
+	hub_time(now - (time_t)c->clock_skew, t_nb);
+	hub_time(now + (time_t)c->assertion_lifetime, t_noa);
+	if (lrc == 0)
+		lrc = lasso_login_build_assertion(down, cls, t_instant, NULL, t_nb, t_noa);
+	if (lrc != 0 || (as = LASSO_SAML2_ASSERTION(lasso_login_get_assertion(down))) == NULL) {
+		sso_refuse(h, rs, 500, sp, "cannot build the assertion: %s", lasso_strerror(lrc));
+		goto out;
+	}
+	x.sp = sp;
+	x.idp = idp;
+	x.user = rel_user_key(a);
+	if (x.user == NULL)
+		x.user = a->name_id;
+	x.fmt = sso_js(state, "fmt");
+	x.a = a;
+	x.sp_model = spe->model;
+	x.scope = scope;
+	x.attr_index = (int)json_integer_value(json_object_get(state, "attr_index"));
+	if (x.user == NULL || x.fmt == NULL) {
+		sso_refuse(h, rs, 400, idp, "the IdP's assertion names no subject");
+		goto out;
+	}
+	if ((rc = sso_fill_assertion(h, as, &x, &err)) != TL_OK) {
+		sso_refuse(h, rs, 500, sp, "cannot build the assertion: %s", err.msg);
+		goto out;
+	}
+	lrc = lasso_login_build_authn_response_msg(down);
+	if (lrc != 0 || LASSO_PROFILE(down)->msg_url == NULL) {
+		sso_refuse(h, rs, 500, sp, "cannot build the response: %s", lasso_strerror(lrc));
+		goto out;
+	}
+	if ((rc = sso_audit(h, &x, cls, &err)) != TL_OK) {
+		sso_refuse(h, rs, 500, sp, "cannot record the login in the audit log: %s", err.msg);
+		goto out;
+	}
+	{
+		const char *fields[4] = { "SAMLResponse", LASSO_PROFILE(down)->msg_body, "RelayState",
+		                          sso_js(state, "relay") };
+		hub_post_form(h, rs, LASSO_PROFILE(down)->msg_url, fields, 2);
+	}
+	atomic_fetch_add(&h->n_logins, 1);
+	{
+		char *names = json_dumps(x.released, JSON_COMPACT);
+		log_info("sso: login at %s for %s, released %s", idp, sp, names ? names : "[]");
+		free(names);
+	}
+out:
+	if (as != NULL)
+		g_object_unref(as);
+	if (up != NULL)
+		lasso_login_destroy(up);
+	if (down != NULL)
+		lasso_login_destroy(down);
+	if (pe != NULL)
+		hub_prov_release(&h->sp_side);
+	if (spe != NULL)
+		hub_prov_release(&h->idp_side);
+	json_decref(x.released);
+	json_decref(state);
+	saml_response_free(&r);
+	saml_assertion_free(&dec);
+	free(xml);
+	free(b64);
+	free(relay);
+	free(nonce);
+	free(idp);
+	free(scope);
+}

@@ -1,0 +1,856 @@
+/*
+ * test_hub.c - the SSO hub end to end, in process: lasso SPs and IdPs
+ * (tests/peer.c) exchange real signed messages with the hub's handlers;
+ * bad input of every kind is refused with the right status and leaves no
+ * state behind.  (Interop with mod_auth_mellon, Shibboleth SP and
+ * SimpleSAMLphp is tests/interop/sso.test.)
+ */
+#include "fixture.h"
+#include "peer.h"
+#include "tltest.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tillit/agr.h"
+#include "tillit/audit.h"
+#include "tillit/hub.h"
+#include "tillit/keys.h"
+#include "tillit/reg.h"
+#include "tillit/saml.h"
+#include "tillit/store.h"
+#include "tillit/util.h"
+
+#define BASE "https://hub.example.se"
+#define HUB_IDP BASE "/idp/metadata"
+#define HUB_SP BASE "/sp/metadata"
+#define IDP_A "https://idp.kommun-a.example.se/idp"
+#define IDP_B "https://idp.kommun-b.example.se/idp"
+#define SP1 "https://app.example.se/sp"
+#define SP2 "https://rs.example.se/sp"
+#define SP3 "https://suspended.example.se/sp"
+#define SP4 "https://unknown.example.se/sp"
+#define SP5 "https://ds.example.se/sp"
+#define LOA3 "http://id.elegnamnden.se/loa/1.0/loa3"
+#define PPT "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
+
+#define OID_MAIL "urn:oid:0.9.2342.19200300.100.1.3"
+#define OID_EPPN "urn:oid:1.3.6.1.4.1.5923.1.1.1.6"
+#define OID_DISPLAY "urn:oid:2.16.840.1.113730.3.1.241"
+#define OID_AFFIL "urn:oid:1.3.6.1.4.1.5923.1.1.1.9"
+#define OID_SUBJECT "urn:oasis:names:tc:SAML:attribute:subject-id"
+#define OID_PAIRWISE "urn:oasis:names:tc:SAML:attribute:pairwise-id"
+
+#define ATTRS_A OID_MAIL "=anna@kommun-a.example.se\n" OID_EPPN "=anna@kommun-a.example.se\n" \
+	OID_DISPLAY "=Anna Andersson\n" OID_AFFIL "=member@kommun-a.example.se\n" \
+	OID_AFFIL "=staff@evil.example.org\n"
+
+static struct fixture fx;
+static struct peer idp_a, idp_b, sp1, sp2, sp3, sp4, sp5;
+static struct hub *hub;
+
+/* ---- setup (once, in the parent: keys are slow to make) ----------------- */
+
+static void register_entity(const char *org, struct peer *p)
+{
+	json_t *o = NULL;
+	struct tl_err err;
+
+	ck_assert_msg(reg_entity_submit(&fx.ctx, fx.schema, org, p->metadata, strlen(p->metadata), &o,
+	                                &err) == TL_OK, "%s: %s", p->entity_id, err.msg);
+	json_decref(o);
+	ck_assert_msg(reg_entity_decide(&fx.ctx, p->entity_id, REG_APPROVE, NULL, NULL, &o, &err) == TL_OK,
+	              "%s", err.msg);
+	json_decref(o);
+}
+
+static void agreement(const char *sp, const char *names)
+{
+	const char *list[16];
+	char *copy = strdup(names), *save = NULL;
+	size_t n = 0;
+	struct tl_err err;
+
+	for (char *t = strtok_r(copy, ",", &save); t != NULL && n < 16; t = strtok_r(NULL, ",", &save))
+		list[n++] = t;
+	ck_assert_msg(agr_set(&fx.ctx, sp, list, n, "test", &err) == TL_OK, "%s", err.msg);
+	free(copy);
+}
+
+static char *hub_get(enum hub_route r)
+{
+	struct hub_request rq = { .method = "GET", .client = "test" };
+	struct hub_response rs;
+	char *body;
+
+	hub_handle(hub, r, &rq, &rs);
+	ck_assert_int_eq(rs.status, 200);
+	body = rs.body;
+	rs.body = NULL;
+	hub_response_free(&rs);
+	return body;
+}
+
+static void global_setup(void)
+{
+	char k[4200], c[4200];
+	struct tl_err err;
+	json_t *o = NULL;
+	struct peer_opts oa = { .scope = "kommun-a.example.se", .name_sv = "Kommun A", .name_en = "Municipality A" };
+	struct peer_opts ob = { .scope = "kommun-b.example.se", .name_sv = "Kommun B", .name_en = "Municipality B" };
+	struct peer_opts o1 = { .sign_requests = 1, .encryption_key = 1,
+	                        .requested = "mail,eduPersonPrincipalName,displayName,subject-id,pairwise-id,eduPersonScopedAffiliation",
+	                        .nameid_format = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent" };
+	struct peer_opts o2 = { .categories = "http://refeds.org/category/research-and-scholarship" };
+	struct peer_opts o5 = { .discovery = "https://ds.example.se/sp/disco" };
+	struct tl_err e2;
+	char *idp_md, *sp_md;
+
+	ck_assert_int_eq(hub_global_init(&e2), TL_OK);
+	fixture_open(&fx);
+	snprintf(k, sizeof(k), "%s/keys/hub-signing.key", fx.dir);
+	snprintf(c, sizeof(c), "%s/keys/hub-signing.crt", fx.dir);
+	ck_assert_int_eq(keys_generate(k, c, 2048, "hub signing", 30, &err), TL_OK);
+	snprintf(k, sizeof(k), "%s/keys/hub-encryption.key", fx.dir);
+	snprintf(c, sizeof(c), "%s/keys/hub-encryption.crt", fx.dir);
+	ck_assert_int_eq(keys_generate(k, c, 2048, "hub encryption", 30, &err), TL_OK);
+
+	ck_assert_int_eq(peer_make(&idp_a, 1, IDP_A, "https://idp.kommun-a.example.se", fx.dir, &oa, NULL), 0);
+	ck_assert_int_eq(peer_make(&idp_b, 1, IDP_B, "https://idp.kommun-b.example.se", fx.dir, &ob, NULL), 0);
+	ck_assert_int_eq(peer_make(&sp1, 0, SP1, "https://app.example.se/sp", fx.dir, &o1, NULL), 0);
+	ck_assert_int_eq(peer_make(&sp2, 0, SP2, "https://rs.example.se/sp", fx.dir, &o2, NULL), 0);
+	ck_assert_int_eq(peer_make(&sp3, 0, SP3, "https://suspended.example.se/sp", fx.dir, &o2, NULL), 0);
+	ck_assert_int_eq(peer_make(&sp4, 0, SP4, "https://unknown.example.se/sp", fx.dir, &o2, NULL), 0);
+	ck_assert_int_eq(peer_make(&sp5, 0, SP5, "https://ds.example.se/sp", fx.dir, &o5, NULL), 0);
+
+	ck_assert_int_eq(reg_member_add(&fx.ctx, "kommun-a", "Kommun A", NULL, &o, &err), TL_OK);
+	json_decref(o);
+	ck_assert_int_eq(reg_member_add(&fx.ctx, "kommun-b", "Kommun B", NULL, &o, &err), TL_OK);
+	json_decref(o);
+	ck_assert_int_eq(reg_member_add(&fx.ctx, "tjanster", "Tjänster AB", NULL, &o, &err), TL_OK);
+	json_decref(o);
+	register_entity("kommun-a", &idp_a);
+	register_entity("kommun-b", &idp_b);
+	register_entity("tjanster", &sp1);
+	register_entity("tjanster", &sp2);
+	register_entity("tjanster", &sp3);
+	register_entity("tjanster", &sp5);
+	agreement(SP1, "mail,eduPersonPrincipalName,subject-id,pairwise-id,eduPersonScopedAffiliation");
+	agreement(SP2, "mail,displayName");
+	agreement(SP3, "mail");
+
+	ck_assert_msg(hub_open(&hub, &fx.ctx, &err) == TL_OK, "%s", err.msg);
+	idp_md = hub_get(HUB_IDP_METADATA);
+	sp_md = hub_get(HUB_SP_METADATA);
+	ck_assert_int_eq(peer_trust(&idp_a, 1, sp_md), 0);
+	ck_assert_int_eq(peer_trust(&idp_b, 1, sp_md), 0);
+	ck_assert_int_eq(peer_trust(&sp1, 0, idp_md), 0);
+	ck_assert_int_eq(peer_trust(&sp2, 0, idp_md), 0);
+	ck_assert_int_eq(peer_trust(&sp3, 0, idp_md), 0);
+	ck_assert_int_eq(peer_trust(&sp4, 0, idp_md), 0);
+	ck_assert_int_eq(peer_trust(&sp5, 0, idp_md), 0);
+	free(idp_md);
+	free(sp_md);
+	hub_close(hub); /* each test opens its own, in its own process */
+	hub = NULL;
+}
+
+static void global_teardown(void)
+{
+	peer_free(&idp_a);
+	peer_free(&idp_b);
+	peer_free(&sp1);
+	peer_free(&sp2);
+	peer_free(&sp3);
+	peer_free(&sp4);
+	peer_free(&sp5);
+	fixture_close(&fx);
+}
+
+static void setup(void)
+{
+	struct tl_err err;
+
+	unsetenv("TILLIT_NOW");
+	ck_assert_msg(hub_open(&hub, &fx.ctx, &err) == TL_OK, "%s", err.msg);
+}
+
+static void teardown(void)
+{
+	hub_close(hub);
+	hub = NULL;
+}
+
+/* ---- helpers ------------------------------------------------------------------ */
+
+struct exchange {
+	struct hub_response rs;
+};
+
+static void call(enum hub_route r, const char *method, const char *query, const char *body,
+                 const char *cookie, struct hub_response *rs)
+{
+	struct hub_request rq;
+
+	memset(&rq, 0, sizeof(rq));
+	rq.method = method;
+	rq.query = query;
+	rq.body = body;
+	rq.body_len = body ? strlen(body) : 0;
+	rq.cookie = cookie;
+	rq.client = "test";
+	hub_handle(hub, r, &rq, rs);
+	ck_assert_ptr_nonnull(rs->body);
+}
+
+/* Records in one of the SSO environment's databases (whose store is DIR/sso). */
+static size_t sso_count(enum store_db db)
+{
+	struct store *st;
+	struct store_opts so = { 64u << 20, 64, 1 };
+	struct store_txn txn;
+	struct store_iter it;
+	struct store_val k, v;
+	struct tl_err err;
+	char path[4200];
+	size_t n = 0;
+
+	snprintf(path, sizeof(path), "%s/sso", fx.dir);
+	so.map_size = (size_t)fx.ctx.conf.map_size;
+	ck_assert_int_eq(store_open(&st, path, &so, &err), TL_OK);
+	ck_assert_int_eq(store_txn_begin(st, &txn, 1, &err), TL_OK);
+	store_iter_begin(&txn, db, NULL, 0, &it);
+	while (store_iter_next(&it, &k, &v))
+		n++;
+	store_iter_end(&it);
+	store_abort(&txn);
+	store_close(st);
+	return n;
+}
+
+/* The service's request to the hub, answered by a redirect to the IdP: its query (malloc'd). */
+static char *to_idp(struct peer *sp, int binding, const char *relay, const char *cls,
+                    const char *scoping, const char *expect_idp)
+{
+	char *url, *body, *id, *q;
+	struct hub_response rs;
+
+	ck_assert_int_eq(peer_sp_request(sp, HUB_IDP, binding, relay, cls, scoping, &url, &body, &id), 0);
+	if (binding)
+		call(HUB_SSO, "POST", NULL, body, NULL, &rs);
+	else
+		call(HUB_SSO, "GET", strchr(url, '?') + 1, NULL, NULL, &rs);
+	ck_assert_msg(rs.status == 302, "status %u: %s", rs.status, rs.body);
+	ck_assert_ptr_nonnull(rs.location);
+	if (expect_idp != NULL) {
+		char sso[600];
+		snprintf(sso, sizeof(sso), "%s/sso?", strcmp(expect_idp, IDP_A) == 0 ? idp_a.url : idp_b.url);
+		ck_assert_msg(strncmp(rs.location, sso, strlen(sso)) == 0, "redirected to %s", rs.location);
+	}
+	q = strdup(strchr(rs.location, '?') + 1);
+	hub_response_free(&rs);
+	free(url);
+	free(body);
+	free(id);
+	return q;
+}
+
+struct result {
+	char *status, *status2, *attrs, *name_id, *cls;
+};
+
+static void result_free(struct result *r)
+{
+	free(r->status);
+	free(r->status2);
+	free(r->attrs);
+	free(r->name_id);
+	free(r->cls);
+}
+
+/* The IdP's response body posted to the hub's ACS; the hub's page accepted by sp. */
+static void acs_to_sp(struct peer *sp, const char *body, struct result *r)
+{
+	struct hub_response rs;
+	char *action, *want;
+
+	call(HUB_ACS, "POST", NULL, body, NULL, &rs);
+	ck_assert_msg(rs.status == 200, "status %u: %s", rs.status, rs.body);
+	ck_assert_ptr_nonnull(rs.csp);
+	ck_assert_ptr_nonnull(strstr(rs.csp, "script-src 'sha256-"));
+	ck_assert_int_eq(rs.no_store, 1);
+	ck_assert_ptr_nonnull(strstr(rs.body, "<noscript>"));
+	action = peer_form_action(rs.body);
+	ck_assert_ptr_nonnull(action);
+	want = malloc(strlen(sp->url) + 8);
+	sprintf(want, "%s/acs", sp->url);
+	ck_assert_str_eq(action, want);
+	memset(r, 0, sizeof(*r));
+	ck_assert_int_eq(peer_sp_accept(sp, rs.body, &r->status, &r->status2, &r->attrs, &r->name_id, &r->cls), 0);
+	free(action);
+	free(want);
+	hub_response_free(&rs);
+}
+
+static void login(struct peer *sp, struct peer *idp, const char *attrs, const char *cls_req,
+                  const char *cls_idp, struct result *r)
+{
+	char *q = to_idp(sp, 0, "relay-1", cls_req, idp->entity_id, idp->entity_id), *body;
+
+	ck_assert_int_eq(peer_idp_respond(idp, q, attrs, "user-anna", cls_idp, 3, &body, NULL), 0);
+	acs_to_sp(sp, body, r);
+	free(q);
+	free(body);
+}
+
+static int has_line(const char *attrs, const char *line)
+{
+	const char *p = attrs;
+	size_t n = strlen(line);
+
+	while ((p = strstr(p, line)) != NULL) {
+		if ((p == attrs || p[-1] == '\n') && p[n] == '\n')
+			return 1;
+		p += n;
+	}
+	return 0;
+}
+
+static int has_name(const char *attrs, const char *name)
+{
+	char pat[256];
+
+	snprintf(pat, sizeof(pat), "%s=", name);
+	return strncmp(attrs, pat, strlen(pat)) == 0 || strstr(attrs, pat - 0) != NULL;
+}
+
+/* ---- tests --------------------------------------------------------------------- */
+
+START_TEST(metadata_of_the_hub)
+{
+	char *idp = hub_get(HUB_IDP_METADATA), *sp = hub_get(HUB_SP_METADATA);
+
+	ck_assert_ptr_nonnull(strstr(idp, "entityID=\"" HUB_IDP "\""));
+	ck_assert_ptr_nonnull(strstr(idp, "HTTP-Redirect\" Location=\"" BASE "/idp/sso\""));
+	ck_assert_ptr_nonnull(strstr(idp, "HTTP-POST\" Location=\"" BASE "/idp/sso\""));
+	ck_assert_ptr_nonnull(strstr(idp, "<shibmd:Scope regexp=\"false\">kommun-a.example.se</shibmd:Scope>"));
+	ck_assert_ptr_nonnull(strstr(idp, "<shibmd:Scope regexp=\"false\">kommun-b.example.se</shibmd:Scope>"));
+	ck_assert_ptr_nonnull(strstr(idp, "use=\"signing\""));
+	ck_assert_ptr_nonnull(strstr(idp, "use=\"encryption\""));
+	ck_assert_ptr_nonnull(strstr(sp, "entityID=\"" HUB_SP "\""));
+	ck_assert_ptr_nonnull(strstr(sp, "AuthnRequestsSigned=\"true\""));
+	ck_assert_ptr_nonnull(strstr(sp, "Location=\"" BASE "/sp/acs\""));
+	free(idp);
+	free(sp);
+}
+END_TEST
+
+START_TEST(login_releases_the_entitled_attributes)
+{
+	struct result r;
+	size_t states = sso_count(STORE_DB_SSO_STATE), upreqs = sso_count(STORE_DB_SSO_UPREQ);
+
+	login(&sp1, &idp_a, ATTRS_A, NULL, PPT, &r);
+	ck_assert_str_eq(r.status, "urn:oasis:names:tc:SAML:2.0:status:Success");
+	/* requested and agreed */
+	ck_assert_msg(has_line(r.attrs, OID_MAIL "=anna@kommun-a.example.se"), "%s", r.attrs);
+	ck_assert_msg(has_line(r.attrs, OID_EPPN "=anna@kommun-a.example.se"), "%s", r.attrs);
+	/* requested, not agreed */
+	ck_assert_msg(!has_name(r.attrs, OID_DISPLAY), "%s", r.attrs);
+	/* scoped: the value outside the IdP's scope is dropped */
+	ck_assert_msg(has_line(r.attrs, OID_AFFIL "=member@kommun-a.example.se"), "%s", r.attrs);
+	ck_assert_msg(strstr(r.attrs, "evil.example.org") == NULL, "%s", r.attrs);
+	/* identifiers the hub makes */
+	ck_assert_msg(strstr(r.attrs, OID_SUBJECT "=") != NULL, "%s", r.attrs);
+	ck_assert_msg(strstr(r.attrs, "@kommun-a.example.se\n") != NULL, "%s", r.attrs);
+	ck_assert_msg(strstr(r.attrs, OID_PAIRWISE "=") != NULL, "%s", r.attrs);
+	ck_assert_str_eq(r.cls, PPT);
+	ck_assert_int_eq(strlen(r.name_id), 40);
+	/* the login is finished: nothing waits */
+	ck_assert_uint_eq(sso_count(STORE_DB_SSO_STATE), states);
+	ck_assert_uint_eq(sso_count(STORE_DB_SSO_UPREQ), upreqs);
+	result_free(&r);
+}
+END_TEST
+
+START_TEST(persistent_ids_are_stable_and_per_service)
+{
+	struct result a, b, c;
+
+	login(&sp1, &idp_a, ATTRS_A, NULL, PPT, &a);
+	login(&sp1, &idp_a, ATTRS_A, NULL, PPT, &b);
+	ck_assert_str_eq(a.name_id, b.name_id);
+	login(&sp2, &idp_a, ATTRS_A, NULL, PPT, &c);
+	/* sp2 gets a transient NameID (its metadata names no format) */
+	ck_assert_str_ne(c.name_id, a.name_id);
+	ck_assert_int_eq(c.name_id[0], '_');
+	result_free(&a);
+	result_free(&b);
+	result_free(&c);
+}
+END_TEST
+
+START_TEST(entity_category_bundle_within_the_agreement)
+{
+	struct result r;
+
+	/* sp2 requests nothing but holds R&S (mail, displayName, eppn...); its agreement: mail, displayName */
+	login(&sp2, &idp_a, ATTRS_A, NULL, PPT, &r);
+	ck_assert_msg(has_line(r.attrs, OID_MAIL "=anna@kommun-a.example.se"), "%s", r.attrs);
+	ck_assert_msg(has_line(r.attrs, OID_DISPLAY "=Anna Andersson"), "%s", r.attrs);
+	ck_assert_msg(!has_name(r.attrs, OID_EPPN), "%s", r.attrs);
+	ck_assert_msg(!has_name(r.attrs, OID_SUBJECT), "%s", r.attrs);
+	result_free(&r);
+}
+END_TEST
+
+START_TEST(post_binding_and_relay_state)
+{
+	struct result r;
+	char *q = to_idp(&sp1, 1, "relay-post", NULL, IDP_A, IDP_A), *body;
+	struct hub_response rs;
+	char *relay;
+
+	ck_assert_int_eq(peer_idp_respond(&idp_a, q, ATTRS_A, "user-anna", PPT, 3, &body, NULL), 0);
+	call(HUB_ACS, "POST", NULL, body, NULL, &rs);
+	ck_assert_uint_eq(rs.status, 200);
+	relay = peer_form_field(rs.body, "RelayState");
+	ck_assert_str_eq(relay, "relay-post");
+	memset(&r, 0, sizeof(r));
+	ck_assert_int_eq(peer_sp_accept(&sp1, rs.body, &r.status, &r.status2, &r.attrs, &r.name_id, &r.cls), 0);
+	ck_assert_str_eq(r.status, "urn:oasis:names:tc:SAML:2.0:status:Success");
+	hub_response_free(&rs);
+	result_free(&r);
+	free(relay);
+	free(q);
+	free(body);
+}
+END_TEST
+
+START_TEST(discovery_when_two_idps_fit)
+{
+	char *url, *body, *id, *nonce, query[512];
+	struct hub_response rs;
+
+	ck_assert_int_eq(peer_sp_request(&sp2, HUB_IDP, 0, NULL, NULL, NULL, &url, &body, &id), 0);
+	call(HUB_SSO, "GET", strchr(url, '?') + 1, NULL, NULL, &rs);
+	ck_assert_uint_eq(rs.status, 302);
+	ck_assert_msg(strncmp(rs.location, BASE "/ds?state=", strlen(BASE "/ds?state=")) == 0, "%s", rs.location);
+	nonce = strdup(rs.location + strlen(BASE "/ds?state="));
+	hub_response_free(&rs);
+
+	snprintf(query, sizeof(query), "state=%s", nonce);
+	call(HUB_DS, "GET", query, NULL, NULL, &rs);
+	ck_assert_uint_eq(rs.status, 200);
+	ck_assert_ptr_nonnull(strstr(rs.body, "value=\"" IDP_A "\""));
+	ck_assert_ptr_nonnull(strstr(rs.body, "value=\"" IDP_B "\""));
+	ck_assert_ptr_nonnull(strstr(rs.body, "Kommun A"));
+	ck_assert_ptr_null(strstr(rs.body, "<script"));
+	ck_assert_ptr_nonnull(rs.csp);
+	hub_response_free(&rs);
+
+	snprintf(query, sizeof(query), "state=%s&idp=%s", nonce, "https%3A%2F%2Fidp.kommun-b.example.se%2Fidp");
+	call(HUB_DS, "GET", query, NULL, NULL, &rs);
+	ck_assert_msg(rs.status == 302, "%u %s", rs.status, rs.body);
+	ck_assert_msg(strncmp(rs.location, "https://idp.kommun-b.example.se/sso?", 36) == 0, "%s", rs.location);
+	ck_assert_ptr_nonnull(rs.set_cookie);
+	ck_assert_ptr_nonnull(strstr(rs.set_cookie, "tillit_idp="));
+	hub_response_free(&rs);
+
+	/* a second choice for the same login is refused */
+	call(HUB_DS, "GET", query, NULL, NULL, &rs);
+	ck_assert_uint_eq(rs.status, 400);
+	hub_response_free(&rs);
+	free(url);
+	free(body);
+	free(id);
+	free(nonce);
+}
+END_TEST
+
+START_TEST(discovery_protocol)
+{
+	struct hub_response rs;
+
+	call(HUB_DS, "GET", "entityID=https%3A%2F%2Fds.example.se%2Fsp&return=https%3A%2F%2Fds.example.se%2Fsp%2Fdisco"
+	     "&idp=https%3A%2F%2Fidp.kommun-a.example.se%2Fidp", NULL, NULL, &rs);
+	ck_assert_msg(rs.status == 302, "%u %s", rs.status, rs.body);
+	ck_assert_str_eq(rs.location, "https://ds.example.se/sp/disco?entityID=https%3A%2F%2Fidp.kommun-a.example.se%2Fidp");
+	hub_response_free(&rs);
+	/* a return URL not in the service's metadata: never an open redirect */
+	call(HUB_DS, "GET", "entityID=https%3A%2F%2Fds.example.se%2Fsp&return=https%3A%2F%2Fevil.example.org%2F", NULL, NULL, &rs);
+	ck_assert_uint_eq(rs.status, 400);
+	ck_assert_ptr_null(rs.location);
+	hub_response_free(&rs);
+}
+END_TEST
+
+START_TEST(unknown_and_suspended_services_are_refused)
+{
+	char *url, *body, *id;
+	struct hub_response rs;
+	json_t *o = NULL;
+	struct tl_err err;
+	size_t states = sso_count(STORE_DB_SSO_STATE);
+
+	ck_assert_int_eq(peer_sp_request(&sp4, HUB_IDP, 0, NULL, NULL, IDP_A, &url, &body, &id), 0);
+	call(HUB_SSO, "GET", strchr(url, '?') + 1, NULL, NULL, &rs);
+	ck_assert_uint_eq(rs.status, 403);
+	ck_assert_ptr_nonnull(strstr(rs.body, "not registered"));
+	hub_response_free(&rs);
+	free(url);
+	free(body);
+	free(id);
+
+	ck_assert_int_eq(reg_entity_decide(&fx.ctx, SP3, REG_SUSPEND, "test", NULL, &o, &err), TL_OK);
+	json_decref(o);
+	ck_assert_int_eq(peer_sp_request(&sp3, HUB_IDP, 0, NULL, NULL, IDP_A, &url, &body, &id), 0);
+	call(HUB_SSO, "GET", strchr(url, '?') + 1, NULL, NULL, &rs);
+	ck_assert_uint_eq(rs.status, 403);
+	ck_assert_ptr_nonnull(strstr(rs.body, "suspended"));
+	hub_response_free(&rs);
+	free(url);
+	free(body);
+	free(id);
+	ck_assert_int_eq(reg_entity_decide(&fx.ctx, SP3, REG_REINSTATE, NULL, NULL, &o, &err), TL_OK);
+	json_decref(o);
+	ck_assert_uint_eq(sso_count(STORE_DB_SSO_STATE), states);
+}
+END_TEST
+
+START_TEST(replayed_response_is_refused)
+{
+	struct result r;
+	char *q = to_idp(&sp1, 0, NULL, NULL, IDP_A, IDP_A), *body;
+	struct hub_response rs;
+
+	ck_assert_int_eq(peer_idp_respond(&idp_a, q, ATTRS_A, "user-anna", PPT, 3, &body, NULL), 0);
+	acs_to_sp(&sp1, body, &r);
+	result_free(&r);
+	call(HUB_ACS, "POST", NULL, body, NULL, &rs);
+	ck_assert_uint_eq(rs.status, 400);
+	ck_assert_ptr_nonnull(strstr(rs.body, "answers no request"));
+	hub_response_free(&rs);
+	free(q);
+	free(body);
+}
+END_TEST
+
+/* Post the IdP's response after edit() changed its XML; expect status. */
+static void post_edited(void (*edit)(char **xml), unsigned status, const char *why)
+{
+	char *q = to_idp(&sp1, 0, NULL, NULL, IDP_A, IDP_A), *body, *xml, *b64, *enc, *nb;
+	struct hub_response rs;
+	size_t states = sso_count(STORE_DB_SSO_STATE);
+
+	ck_assert_int_eq(peer_idp_respond(&idp_a, q, ATTRS_A, "user-anna", PPT, 3, &body, &xml), 0);
+	edit(&xml);
+	b64 = util_base64((const unsigned char *)xml, strlen(xml));
+	enc = util_url_encode(b64);
+	nb = malloc(strlen(enc) + 32);
+	sprintf(nb, "SAMLResponse=%s", enc);
+	call(HUB_ACS, "POST", NULL, nb, NULL, &rs);
+	ck_assert_msg(rs.status == status, "status %u, wanted %u: %s", rs.status, status, rs.body);
+	ck_assert_msg(strstr(rs.body, why) != NULL, "page lacks '%s': %s", why, rs.body);
+	/* refused: the login still waits (nothing consumed, nothing released) */
+	ck_assert_uint_eq(sso_count(STORE_DB_SSO_STATE), states);
+	hub_response_free(&rs);
+	free(q);
+	free(body);
+	free(xml);
+	free(b64);
+	free(enc);
+	free(nb);
+}
+
+static void replace(char **xml, const char *from, const char *to)
+{
+	char *p = strstr(*xml, from), *n;
+
+	ck_assert_msg(p != NULL, "'%s' not in the response", from);
+	n = malloc(strlen(*xml) - strlen(from) + strlen(to) + 1);
+	memcpy(n, *xml, (size_t)(p - *xml));
+	strcpy(n + (p - *xml), to);
+	strcat(n, p + strlen(from));
+	free(*xml);
+	*xml = n;
+}
+
+static void edit_value(char **xml)
+{
+	replace(xml, "Anna Andersson", "Eve Evil");
+}
+
+/* Wrapping: an unsigned evil assertion beside the signed one. */
+static void edit_wrap(char **xml)
+{
+	const char *a = strstr(*xml, "<saml:Assertion"), *e = strstr(*xml, "</saml:Assertion>");
+	char *copy, *evil;
+	size_t n;
+
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(e);
+	n = (size_t)(e - a) + strlen("</saml:Assertion>");
+	copy = strndup(a, n);
+	evil = malloc(n + 64);
+	sprintf(evil, "%s%s", copy, copy);
+	replace(xml, copy, evil);
+	free(copy);
+	free(evil);
+}
+
+/* Wrapping: the signed assertion moved into the Response's Extensions, an evil one in its place. */
+static void edit_wrap_extensions(char **xml)
+{
+	const char *a = strstr(*xml, "<saml:Assertion"), *e = strstr(*xml, "</saml:Assertion>");
+	char *signed_a, *evil, *moved;
+	size_t n;
+
+	n = (size_t)(e - a) + strlen("</saml:Assertion>");
+	signed_a = strndup(a, n);
+	moved = malloc(2 * n + 128);
+	sprintf(moved, "<samlp:Extensions>%s</samlp:Extensions>%s", signed_a, signed_a);
+	replace(xml, signed_a, moved);
+	evil = strdup(signed_a);
+	free(signed_a);
+	free(moved);
+	free(evil);
+}
+
+static void edit_bomb(char **xml)
+{
+	char *p = strstr(*xml, "<samlp:Response");
+	char *n = malloc(strlen(*xml) + 512);
+
+	ck_assert_ptr_nonnull(p);
+	sprintf(n, "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;\">]>%s", p);
+	free(*xml);
+	*xml = n;
+}
+
+static void edit_audience(char **xml)
+{
+	replace(xml, "<saml:Audience>" HUB_SP "</saml:Audience>", "<saml:Audience>https://other.example.se/sp</saml:Audience>");
+}
+
+START_TEST(tampered_response_is_refused)
+{
+	post_edited(edit_value, 403, "refused");
+}
+END_TEST
+
+START_TEST(signature_wrapping_is_refused)
+{
+	post_edited(edit_wrap, 400, "exactly one is accepted");
+	post_edited(edit_wrap_extensions, 400, "exactly one is accepted");
+}
+END_TEST
+
+START_TEST(xml_bomb_in_a_response_is_refused)
+{
+	post_edited(edit_bomb, 400, "refused");
+}
+END_TEST
+
+START_TEST(response_for_another_audience_is_refused)
+{
+	/* the IdP signed it for another audience: the signature holds, the audience does not */
+	post_edited(edit_audience, 403, "refused");
+}
+END_TEST
+
+START_TEST(expired_response_is_refused)
+{
+	char *q = to_idp(&sp1, 0, NULL, NULL, IDP_A, IDP_A), *body, now[32];
+	struct hub_response rs;
+
+	ck_assert_int_eq(peer_idp_respond(&idp_a, q, ATTRS_A, "user-anna", PPT, 3, &body, NULL), 0);
+	/* 20 minutes later: the assertion (5 minutes + 3 of skew) is over, the login (30) is not */
+	snprintf(now, sizeof(now), "%lld", (long long)time(NULL) + 1200);
+	setenv("TILLIT_NOW", now, 1);
+	call(HUB_ACS, "POST", NULL, body, NULL, &rs);
+	unsetenv("TILLIT_NOW");
+	ck_assert_msg(rs.status == 403, "%u %s", rs.status, rs.body);
+	ck_assert_ptr_nonnull(strstr(rs.body, "expired"));
+	hub_response_free(&rs);
+	free(q);
+	free(body);
+}
+END_TEST
+
+START_TEST(unsolicited_response_is_refused)
+{
+	LassoLogin *login = lasso_login_new(idp_a.server);
+	struct hub_response rs;
+	char *body, *enc, t1[32], t2[32], t3[32];
+	time_t now = time(NULL);
+
+	/* IdP-initiated: no request of the hub's is answered */
+	ck_assert_int_eq(lasso_login_init_idp_initiated_authn_request(login, HUB_SP), 0);
+	ck_assert_int_eq(lasso_login_validate_request_msg(login, TRUE, TRUE), 0);
+	strftime(t1, 32, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	snprintf(t2, 32, "%s", t1);
+	now += 300;
+	strftime(t3, 32, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	ck_assert_int_eq(lasso_login_build_assertion(login, PPT, t1, NULL, t2, t3), 0);
+	ck_assert_int_eq(lasso_login_build_authn_response_msg(login), 0);
+	enc = util_url_encode(LASSO_PROFILE(login)->msg_body);
+	body = malloc(strlen(enc) + 32);
+	sprintf(body, "SAMLResponse=%s", enc);
+	call(HUB_ACS, "POST", NULL, body, NULL, &rs);
+	ck_assert_uint_eq(rs.status, 400);
+	ck_assert_ptr_nonnull(strstr(rs.body, "unsolicited"));
+	hub_response_free(&rs);
+	lasso_login_destroy(login);
+	free(enc);
+	free(body);
+}
+END_TEST
+
+START_TEST(higher_assurance_than_certified_gets_no_authn_context)
+{
+	struct result r;
+
+	/* se-eid owns loa3; IdP A is not certified for it */
+	login(&sp1, &idp_a, ATTRS_A, LOA3, LOA3, &r);
+	ck_assert_str_eq(r.status, "urn:oasis:names:tc:SAML:2.0:status:Responder");
+	ck_assert_str_eq(r.status2, "urn:oasis:names:tc:SAML:2.0:status:NoAuthnContext");
+	ck_assert_str_eq(r.attrs, "");
+	result_free(&r);
+	/* a class the IdP may state (no framework owns it) passes when asked for */
+	login(&sp1, &idp_a, ATTRS_A, PPT, PPT, &r);
+	ck_assert_str_eq(r.status, "urn:oasis:names:tc:SAML:2.0:status:Success");
+	ck_assert_str_eq(r.cls, PPT);
+	result_free(&r);
+}
+END_TEST
+
+static void sso_bad(const char *method, const char *query, const char *body, unsigned status,
+                    const char *why)
+{
+	struct hub_response rs;
+	size_t states = sso_count(STORE_DB_SSO_STATE), replay = sso_count(STORE_DB_SSO_REPLAY);
+
+	call(HUB_SSO, method, query, body, NULL, &rs);
+	ck_assert_msg(rs.status == status, "status %u, wanted %u: %s", rs.status, status, rs.body);
+	ck_assert_msg(strstr(rs.body, why) != NULL, "page lacks '%s': %s", why, rs.body);
+	ck_assert_ptr_null(rs.location);
+	ck_assert_uint_eq(sso_count(STORE_DB_SSO_STATE), states);
+	ck_assert_uint_eq(sso_count(STORE_DB_SSO_REPLAY), replay);
+	hub_response_free(&rs);
+}
+
+START_TEST(bad_requests_are_refused_and_leave_nothing)
+{
+	char big[SAML_FIELD_MAX + 64];
+	char *deflated, *b64, *enc, q[1024];
+	static const char bomb[] =
+		"<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY a \"aaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;\">]>"
+		"<samlp:AuthnRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" ID=\"_x\" Version=\"2.0\">&b;</samlp:AuthnRequest>";
+
+	sso_bad("GET", "SAMLRequest=%%%%", NULL, 400, "refused");
+	sso_bad("GET", "SAMLRequest=!!!!notbase64", NULL, 400, "not valid base64");
+	sso_bad("GET", "SAMLRequest=AAAAAAAAAAAA", NULL, 400, "DEFLATE");
+	sso_bad("GET", NULL, NULL, 400, "no SAMLRequest");
+	sso_bad("GET", "SAMLRequest=AAAA&SAMLEncoding=urn%3Aexample%3Agzip", NULL, 400, "SAMLEncoding");
+	sso_bad("GET", "SAMLResponse=AAAA", NULL, 400, "SAMLResponse was sent");
+	memset(big, 'A', sizeof(big));
+	memcpy(big, "SAMLRequest=", 12);
+	big[sizeof(big) - 1] = '\0';
+	sso_bad("POST", NULL, big, 413, "too long");
+	/* an XML bomb, POST binding */
+	b64 = util_base64((const unsigned char *)bomb, strlen(bomb));
+	enc = util_url_encode(b64);
+	snprintf(q, sizeof(q), "SAMLRequest=%s", enc);
+	sso_bad("POST", NULL, q, 400, "refused");
+	free(b64);
+	free(enc);
+	/* a well-formed request from a service the federation does not know, POST */
+	{
+		char *url, *body, *id;
+		ck_assert_int_eq(peer_sp_request(&sp4, HUB_IDP, 1, NULL, NULL, NULL, &url, &body, &id), 0);
+		sso_bad("POST", NULL, body, 403, "not registered");
+		free(url);
+		free(body);
+		free(id);
+	}
+	(void)deflated;
+}
+END_TEST
+
+START_TEST(request_replay_is_refused)
+{
+	char *url, *body, *id;
+	struct hub_response rs;
+
+	ck_assert_int_eq(peer_sp_request(&sp1, HUB_IDP, 0, NULL, NULL, IDP_A, &url, &body, &id), 0);
+	call(HUB_SSO, "GET", strchr(url, '?') + 1, NULL, NULL, &rs);
+	ck_assert_uint_eq(rs.status, 302);
+	hub_response_free(&rs);
+	call(HUB_SSO, "GET", strchr(url, '?') + 1, NULL, NULL, &rs);
+	ck_assert_uint_eq(rs.status, 400);
+	ck_assert_ptr_nonnull(strstr(rs.body, "already used"));
+	hub_response_free(&rs);
+	free(url);
+	free(body);
+	free(id);
+}
+END_TEST
+
+START_TEST(login_is_audited_with_attribute_names)
+{
+	struct result r;
+	struct store_txn txn;
+	json_t *list = NULL, *last;
+	struct tl_err err;
+	char *s;
+
+	login(&sp2, &idp_a, ATTRS_A, NULL, PPT, &r);
+	result_free(&r);
+	ck_assert_int_eq(store_txn_begin(fx.ctx.store, &txn, 1, &err), TL_OK);
+	ck_assert_int_eq(audit_list(&txn, SP2, &list, &err), TL_OK);
+	store_abort(&txn);
+	last = json_array_get(list, json_array_size(list) - 1);
+	ck_assert_str_eq(json_string_value(json_object_get(last, "action")), "sso.login");
+	s = json_dumps(json_object_get(last, "details"), JSON_COMPACT | JSON_SORT_KEYS);
+	ck_assert_msg(strstr(s, "\"attributes\":[\"mail\",\"displayName\"]") != NULL ||
+	              strstr(s, "\"attributes\":[\"displayName\",\"mail\"]") != NULL, "%s", s);
+	ck_assert_msg(strstr(s, "Anna") == NULL, "values must not be logged: %s", s);
+	free(s);
+	json_decref(list);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("hub");
+	TCase *tc = tcase_create("sso");
+	int rc;
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_unchecked_fixture(tc, global_setup, global_teardown);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, metadata_of_the_hub);
+	tcase_add_test(tc, login_releases_the_entitled_attributes);
+	tcase_add_test(tc, persistent_ids_are_stable_and_per_service);
+	tcase_add_test(tc, entity_category_bundle_within_the_agreement);
+	tcase_add_test(tc, post_binding_and_relay_state);
+	tcase_add_test(tc, discovery_when_two_idps_fit);
+	tcase_add_test(tc, discovery_protocol);
+	tcase_add_test(tc, unknown_and_suspended_services_are_refused);
+	tcase_add_test(tc, replayed_response_is_refused);
+	tcase_add_test(tc, tampered_response_is_refused);
+	tcase_add_test(tc, signature_wrapping_is_refused);
+	tcase_add_test(tc, xml_bomb_in_a_response_is_refused);
+	tcase_add_test(tc, response_for_another_audience_is_refused);
+	tcase_add_test(tc, expired_response_is_refused);
+	tcase_add_test(tc, unsolicited_response_is_refused);
+	tcase_add_test(tc, higher_assurance_than_certified_gets_no_authn_context);
+	tcase_add_test(tc, bad_requests_are_refused_and_leave_nothing);
+	tcase_add_test(tc, request_replay_is_refused);
+	tcase_add_test(tc, login_is_audited_with_attribute_names);
+	suite_add_tcase(s, tc);
+	rc = tlt_run(s);
+	return rc;
+}
