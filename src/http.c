@@ -133,7 +133,7 @@ static const struct http_route http_routes[] = {
 	{ "/healthz", HM_GET | HM_HEAD, HR_HEALTHZ, http_healthz, 0 },
 	{ "/readyz", HM_GET | HM_HEAD, HR_READYZ, http_readyz, 0 },
 	{ "/metrics", HM_GET | HM_HEAD, HR_METRICS, http_metrics_page, 0 },
-	{ API_PREFIX "/", HM_GET | HM_POST, HR_API, http_api, 1 },
+	{ API_PREFIX "/", HM_GET | HM_POST | HM_PUT | HM_DELETE, HR_API, http_api, 1 },
 };
 #define HTTP_NROUTES (sizeof(http_routes) / sizeof(http_routes[0]))
 
