@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "tillit/agr.h"
 #include "tillit/att.h"
 #include "tillit/auth.h"
 #include "tillit/cert.h"
@@ -32,7 +33,7 @@ struct api_call {
 	int nseg;
 	char *qkey[API_QUERY_MAX], *qval[API_QUERY_MAX];
 	int nq;
-	json_t *body;                 /* parsed JSON body of a POST */
+	json_t *body;                 /* parsed JSON body of a POST or PUT */
 };
 
 /* ---- responses -------------------------------------------------------- */
@@ -178,6 +179,27 @@ static int api_may_entity(struct api_call *c, const char *entity_id, json_t **sh
 	else
 		json_decref(e);
 	return 1;
+}
+
+/* The objects of all (a reference taken) whose "entity_id" is the calling member's entity. */
+static json_t *api_mine(struct api_call *c, json_t *all)
+{
+	json_t *mine = json_array(), *a;
+	size_t i;
+
+	json_array_foreach(all, i, a) {
+		json_t *e = NULL;
+		struct tl_err err;
+		const char *id = json_string_value(json_object_get(a, "entity_id"));
+		if (id != NULL && reg_entity_show(&c->ctx, id, &e, &err) == TL_OK) {
+			const char *m = json_string_value(json_object_get(e, "member"));
+			if (m != NULL && strcmp(m, c->who.member) == 0)
+				json_array_append(mine, a);
+			json_decref(e);
+		}
+	}
+	json_decref(all);
+	return mine;
 }
 
 /* ---- handlers --------------------------------------------------------- */
@@ -343,8 +365,7 @@ static void api_attestations(struct api_call *c)
 	struct tl_err err = { 0 };
 	const char *due = api_q(c, "due"), *entity = api_q(c, "entity");
 	long days = -1;
-	json_t *all = NULL, *mine, *a;
-	size_t i;
+	json_t *all = NULL;
 
 	if (due != NULL && (days = att_parse_days(due)) < 0) {
 		api_error(c, 400, "invalid input", "due takes a number of days such as 30d, not '%s'", due);
@@ -356,24 +377,7 @@ static void api_attestations(struct api_call *c)
 		api_fail(c, &err);
 		return;
 	}
-	if (c->who.role == AUTH_OPERATOR) {
-		api_json(c, 200, all);
-		return;
-	}
-	mine = json_array();
-	json_array_foreach(all, i, a) {
-		json_t *e = NULL;
-		struct tl_err e2;
-		const char *id = json_string_value(json_object_get(a, "entity_id"));
-		if (id != NULL && reg_entity_show(&c->ctx, id, &e, &e2) == TL_OK) {
-			const char *m = json_string_value(json_object_get(e, "member"));
-			if (m != NULL && strcmp(m, c->who.member) == 0)
-				json_array_append(mine, a);
-			json_decref(e);
-		}
-	}
-	json_decref(all);
-	api_json(c, 200, mine);
+	api_json(c, 200, c->who.role == AUTH_OPERATOR ? all : api_mine(c, all));
 }
 
 static int api_att_id(struct api_call *c, long long *id)
@@ -437,6 +441,65 @@ static void api_attestation(struct api_call *c, const struct tf_set *s)
 	}
 }
 
+static void api_agreements(struct api_call *c)
+{
+	struct tl_err err = { 0 };
+	json_t *all = NULL;
+
+	if (agr_list(&c->ctx, &all, &err) != TL_OK) {
+		api_fail(c, &err);
+		return;
+	}
+	api_json(c, 200, c->who.role == AUTH_OPERATOR ? all : api_mine(c, all));
+}
+
+/* PUT {"attributes": [NAME...], "purpose": TEXT}: set (replace) the agreement. */
+static int api_agreement_put(struct api_call *c, struct tl_err *err)
+{
+	json_t *attrs = json_object_get(c->body, "attributes"), *x;
+	const char *purpose = api_bstr(c, "purpose"), **names = NULL;
+	size_t i, n = json_array_size(attrs);
+	int rc;
+
+	if (!json_is_array(attrs) || purpose == NULL)
+		return tl_err_set(err, TL_EINVAL,
+		                  "the body needs \"attributes\" (an array of attribute names) and \"purpose\" (text)");
+	if (n > 0 && (names = calloc(n, sizeof(*names))) == NULL)
+		return tl_err_set(err, TL_ENOMEM, "out of memory");
+	json_array_foreach(attrs, i, x)
+		if ((names[i] = json_string_value(x)) == NULL) {
+			free(names);
+			return tl_err_set(err, TL_EINVAL, "\"attributes\" must be an array of strings");
+		}
+	rc = agr_set(&c->ctx, c->seg[1], names, n, purpose, err);
+	free(names);
+	return rc;
+}
+
+static void api_agreement(struct api_call *c)
+{
+	struct tl_err err = { 0 };
+	const char *m = c->rq->method, *id = c->seg[1];
+	json_t *out = NULL;
+
+	if (strcmp(m, "GET") == 0 && c->who.role != AUTH_OPERATOR && !api_may_entity(c, id, NULL))
+		return;
+	if (strcmp(m, "GET") != 0 && !api_operator(c))
+		return;
+	if (strcmp(m, "DELETE") == 0) {
+		if (agr_remove(&c->ctx, id, &err) != TL_OK)
+			api_fail(c, &err);
+		else
+			api_json(c, 200, json_pack("{s:s, s:b}", "entity_id", id, "removed", 1));
+		return;
+	}
+	if ((strcmp(m, "PUT") == 0 && api_agreement_put(c, &err) != TL_OK) ||
+	    agr_show(&c->ctx, id, &out, &err) != TL_OK)
+		api_fail(c, &err);
+	else
+		api_json(c, 200, out);
+}
+
 static void api_summary(struct api_call *c, const struct tf_set *s)
 {
 	struct tl_err err = { 0 };
@@ -464,11 +527,13 @@ static void api_route(struct api_call *c)
 	const char *m = c->rq->method;
 
 	if (c->nseg == 0) {
-		api_error(c, 404, "not found", "no such resource (see /api/v1/frameworks, /entities, /attestations)");
+		api_error(c, 404, "not found", "no such resource (see /api/v1/frameworks, /entities, /attestations, /agreements)");
 		return;
 	}
-	if (strcmp(m, "GET") != 0 && strcmp(m, "POST") != 0) {
-		api_error(c, 405, "method not allowed", "the API takes GET and POST");
+	if (strcmp(m, "GET") != 0 && strcmp(m, "POST") != 0 &&
+	    !((strcmp(m, "PUT") == 0 || strcmp(m, "DELETE") == 0) && strcmp(c->seg[0], "agreements") == 0)) {
+		api_error(c, 405, "method not allowed",
+		          "the API takes GET and POST (and PUT and DELETE on /agreements/{entityID})");
 		return;
 	}
 	if (strcmp(c->seg[0], "frameworks") == 0 || strcmp(c->seg[0], "summary") == 0 ||
@@ -500,6 +565,11 @@ static void api_route(struct api_call *c)
 		api_attestation(c, s);
 	else if (api_is(c, "GET", 1, "summary"))
 		api_summary(c, s);
+	else if (api_is(c, "GET", 1, "agreements"))
+		api_agreements(c);
+	else if (api_is(c, "GET", 2, "agreements", NULL) || api_is(c, "PUT", 2, "agreements", NULL) ||
+	         api_is(c, "DELETE", 2, "agreements", NULL))
+		api_agreement(c);
 	else
 		api_error(c, 404, "not found", "no such resource: %s %.*s", m, (int)c->rq->path_len, c->rq->path);
 	tf_set_free(s);
@@ -530,7 +600,7 @@ void api_handle(const struct tl_ctx *ctx, const struct api_request *rq, struct a
 		api_error(c, 400, "invalid input", "the path or query is malformed or too long");
 		goto out;
 	}
-	if (strcmp(rq->method, "POST") == 0) {
+	if (strcmp(rq->method, "POST") == 0 || strcmp(rq->method, "PUT") == 0) {
 		json_error_t je;
 		c->body = rq->body_len ? json_loadb(rq->body, rq->body_len, JSON_REJECT_DUPLICATES, &je)
 		                       : json_object();

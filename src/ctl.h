@@ -1,7 +1,8 @@
 /*
  * ctl.h - tillitctl's own parts: the parsed command line and the helpers
  * its command files share (tillitctl.c: registry commands and main;
- * ctl_trust.c: frameworks, evaluation and attestations).
+ * ctl_trust.c: frameworks, evaluation and attestations; ctl_sso.c: the SSO
+ * hub's attribute release agreements).
  */
 #ifndef TILLIT_CTL_H
 #define TILLIT_CTL_H
@@ -50,5 +51,6 @@ int cmd_framework(struct cli *c);
 int cmd_evaluate(struct cli *c);
 int cmd_attest(struct cli *c);
 int cmd_attestation(struct cli *c);
+int cmd_agreement(struct cli *c);
 
 #endif

@@ -138,7 +138,7 @@ static const struct http_route http_routes[] = {
 	{ "/healthz", HM_GET | HM_HEAD, HR_HEALTHZ, http_healthz, 0 },
 	{ "/readyz", HM_GET | HM_HEAD, HR_READYZ, http_readyz, 0 },
 	{ "/metrics", HM_GET | HM_HEAD, HR_METRICS, http_metrics_page, 0 },
-	{ API_PREFIX "/", HM_GET | HM_POST, HR_API, http_api, HTTP_BODY_API },
+	{ API_PREFIX "/", HM_GET | HM_POST | HM_PUT | HM_DELETE, HR_API, http_api, HTTP_BODY_API },
 	{ HUB_PATH_IDP_METADATA, HM_GET | HM_HEAD, HR_IDP_METADATA, http_hub, HTTP_BODY_NONE },
 	{ HUB_PATH_SP_METADATA, HM_GET | HM_HEAD, HR_SP_METADATA, http_hub, HTTP_BODY_NONE },
 	{ HUB_PATH_SSO, HM_GET | HM_POST, HR_SSO, http_hub, HTTP_BODY_FORM },

@@ -588,6 +588,58 @@ int reg_version_xml_get(struct store_txn *txn, const unsigned char sha1[UTIL_SHA
 	return store_get(txn, STORE_DB_VERSION_XML, vkey, sizeof(vkey), xml);
 }
 
+unsigned reg_roles_parse(json_t *roles)
+{
+	unsigned r = 0;
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(roles, i, v) {
+		const char *s = json_string_value(v);
+		if (s == NULL)
+			continue;
+		r |= strcmp(s, "idp") == 0 ? MD_ROLE_IDP : strcmp(s, "sp") == 0 ? MD_ROLE_SP
+		   : strcmp(s, "aa") == 0 ? MD_ROLE_AA : 0;
+	}
+	return r;
+}
+
+int reg_entity_facts(struct store_txn *txn, const unsigned char sha1[UTIL_SHA1_LEN],
+                     struct reg_entity_facts *out)
+{
+	unsigned char vkey[UTIL_SHA1_LEN + 4];
+	struct store_val v;
+	json_t *e, *ver;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = store_get(txn, STORE_DB_ENTITIES, sha1, UTIL_SHA1_LEN, &v);
+	if (rc != TL_OK)
+		return rc;
+	e = json_loadb(v.data, v.len, 0, NULL);
+	if (e == NULL)
+		return TL_ESTORE;
+	snprintf(out->state, sizeof(out->state), "%s", reg_str(e, "state"));
+	snprintf(out->member, sizeof(out->member), "%s", reg_str(e, "member"));
+	out->version = reg_uint(e, "approved_version");
+	if (out->version == 0)
+		out->version = reg_uint(e, "latest_version");
+	reg_version_key(sha1, out->version, vkey);
+	ver = reg_load(txn, STORE_DB_VERSIONS, vkey, sizeof(vkey));
+	rc = ver != NULL ? TL_OK : TL_ESTORE;
+	out->roles = reg_roles_parse(json_object_get(ver, "roles"));
+	json_decref(ver);
+	json_decref(e);
+	return rc;
+}
+
+void reg_history_append(struct store_txn *txn, const unsigned char sha1[UTIL_SHA1_LEN],
+                        const char *actor, const char *action, unsigned version,
+                        const char *reason, json_t *details)
+{
+	reg_history(txn, sha1, actor, action, version, reason, details);
+}
+
 const char *reg_decision_name(enum reg_decision d)
 {
 	static const char *const names[] = { "approve", "reject", "suspend", "reinstate", "remove" };

@@ -53,6 +53,8 @@ static const char usage_text[] =
 	"  attest ENTITYID FRAMEWORK/REQUIREMENT --evidence FILE [--expires DATE]\n"
 	"  attestation list [--due 30d] [--state STATE] [--entity ENTITYID]\n"
 	"  attestation show|approve|withdraw|evidence ID | attestation reject ID --reason TEXT\n"
+	"  agreement set SP-ENTITYID --attributes NAME,... --purpose TEXT | agreement show SP-ENTITYID\n"
+	"  agreement list | agreement remove SP-ENTITYID\n"
 	"  token add NAME --role operator|member [--member ORG] [--expires DATE] | token list | token revoke NAME\n"
 	"  audit list [--subject S] | audit verify\n"
 	"  config keys\n"
@@ -77,7 +79,7 @@ static const char *const known_flags[] = {
 	"name=", "base-url=", "registration-authority=", "contact=", "state=", "reason=",
 	"override", "trust=", "source=", "allow-expired", "allow-sha1", "subject=", "version=",
 	"all", "summary", "refresh", "role=", "member=", "framework=", "force", "evidence=", "expires=", "due=", "entity=", "output=",
-	"json", NULL,
+	"attributes=", "purpose=", "json", NULL,
 };
 
 /* Positional arguments are compacted to the front of argv, in place (the
@@ -814,6 +816,8 @@ int main(int argc, char **argv)
 		rc = cmd_attest(&c);
 	else if (strcmp(noun, "attestation") == 0)
 		rc = cmd_attestation(&c);
+	else if (strcmp(noun, "agreement") == 0)
+		rc = cmd_agreement(&c);
 	else
 		rc = ctl_usage("unknown command '%s'", noun);
 	md_schema_free(c.schema);

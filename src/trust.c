@@ -98,22 +98,6 @@ static void trust_report_key(const struct trust_subj *s, unsigned char key[UTIL_
 	store_be32(key + UTIL_SHA1_LEN, s->version);
 }
 
-static unsigned trust_roles_of(json_t *roles)
-{
-	unsigned r = 0;
-	size_t i;
-	json_t *v;
-
-	json_array_foreach(roles, i, v) {
-		const char *s = json_string_value(v);
-		if (s == NULL)
-			continue;
-		r |= strcmp(s, "idp") == 0 ? MD_ROLE_IDP : strcmp(s, "sp") == 0 ? MD_ROLE_SP
-		   : strcmp(s, "aa") == 0 ? MD_ROLE_AA : 0;
-	}
-	return r;
-}
-
 /* Fill s for the member entity record e (version 0: its latest). */
 static int trust_subj_member(struct store_txn *txn, const unsigned char sha1[UTIL_SHA1_LEN],
                              json_t *e, unsigned version, struct trust_subj *s, struct tl_err *err)
@@ -135,7 +119,7 @@ static int trust_subj_member(struct store_txn *txn, const unsigned char sha1[UTI
 		return tl_err_set(err, TL_ENOENT, "entity %s has no version %u", s->entity_id, s->version);
 	ver = json_loadb(v.data, v.len, 0, NULL);
 	snprintf(s->xml_sha, sizeof(s->xml_sha), "%s", trust_str(ver, "sha256"));
-	s->roles = trust_roles_of(json_object_get(ver, "roles"));
+	s->roles = reg_roles_parse(json_object_get(ver, "roles"));
 	json_decref(ver);
 	return s->entity_id && s->owner && s->state ? TL_OK : tl_err_set(err, TL_ENOMEM, "out of memory");
 }
@@ -149,7 +133,7 @@ static int trust_subj_imported(const unsigned char sha1[UTIL_SHA1_LEN], json_t *
 	s->owner = strdup(trust_str(e, "source"));
 	s->state = strdup("imported");
 	snprintf(s->xml_sha, sizeof(s->xml_sha), "%s", trust_str(e, "sha256"));
-	s->roles = trust_roles_of(json_object_get(e, "roles"));
+	s->roles = reg_roles_parse(json_object_get(e, "roles"));
 	return s->entity_id && s->owner && s->state ? TL_OK : tl_err_set(err, TL_ENOMEM, "out of memory");
 }
 

@@ -4,8 +4,9 @@
  *
  * Every request needs "Authorization: Bearer TOKEN" (auth.h): 401 without
  * a valid token, 403 when its role does not allow the request.  A member
- * token sees and attests its own organisation's entities only; an operator
- * token may do everything, including reviews and approval.  Responses are
+ * token sees and attests its own organisation's entities only (and their
+ * attribute release agreements); an operator token may do everything,
+ * including reviews, approval and setting agreements.  Responses are
  * JSON (application/json), errors {"error": {"status", "code", "message"}}
  * with the status from the one table in err.c.
  *
@@ -18,6 +19,9 @@
  *   GET  /attestations[?state=S&due=30d&entity=ID]   GET /attestations/{id}
  *   POST /attestations/{id}/approve | /reject {"reason"} | /withdraw       operator
  *   GET  /summary                        operator
+ *   GET  /agreements                     GET /agreements/{entityID}
+ *   PUT  /agreements/{entityID}  {"attributes": [NAME...], "purpose": TEXT}   operator
+ *   DELETE /agreements/{entityID}                                          operator
  *
  * {entityID} is percent-encoded in one path segment, as in MDQ.
  */

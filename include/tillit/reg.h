@@ -94,4 +94,35 @@ uint64_t reg_generation(struct store_txn *txn);
 /* Name of a decision ("approve", ...). */
 const char *reg_decision_name(enum reg_decision d);
 
+/* The MD_ROLE_* bits of a stored "roles" array (["idp", "sp", "aa"]). */
+unsigned reg_roles_parse(json_t *roles);
+
+/* What another service needs to know of a member entity. */
+struct reg_entity_facts {
+	char state[16];               /* pending, approved, rejected, suspended, removed */
+	char member[REG_ORG_MAX + 1]; /* the owning member */
+	unsigned version;             /* the current version: the approved one, else the latest */
+	unsigned roles;               /* MD_ROLE_* of that version's metadata */
+};
+
+/*
+ * The facts of the member entity whose SHA-1(entityID) is sha1, read in
+ * the caller's transaction txn.  Returns TL_OK, TL_ENOENT if there is no
+ * member entity (imported entities are not), or TL_ESTORE (the store's
+ * error, or an unreadable record); the caller words the message.
+ */
+int reg_entity_facts(struct store_txn *txn, const unsigned char sha1[UTIL_SHA1_LEN],
+                     struct reg_entity_facts *out);
+
+/*
+ * Append an event {time, actor, action, version[, reason][, details]} to
+ * the history of the member entity sha1, in the caller's write
+ * transaction txn, for a service that changes something about an entity
+ * in the same transaction.  reason and details may be NULL; details is
+ * borrowed.  Errors are sticky in txn.
+ */
+void reg_history_append(struct store_txn *txn, const unsigned char sha1[UTIL_SHA1_LEN],
+                        const char *actor, const char *action, unsigned version,
+                        const char *reason, json_t *details);
+
 #endif
