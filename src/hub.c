@@ -487,8 +487,9 @@ static char *hub_sp_metadata_build(const struct hub *h, size_t *len)
 	hub_md_uiinfo(&b, h, "hub", "nav");
 	buf_puts(&b, "    </md:Extensions>\n");
 	hub_md_keys(&b, h, 1);
-	buf_puts(&b, "    <md:NameIDFormat>" HUB_NAMEID_PERSISTENT "</md:NameIDFormat>\n"
-	             "    <md:NameIDFormat>" HUB_NAMEID_TRANSIENT "</md:NameIDFormat>\n");
+	/* transient first: an IdP picks the first when the request names none */
+	buf_puts(&b, "    <md:NameIDFormat>" HUB_NAMEID_TRANSIENT "</md:NameIDFormat>\n"
+	             "    <md:NameIDFormat>" HUB_NAMEID_PERSISTENT "</md:NameIDFormat>\n");
 	buf_puts(&b, "    <md:AssertionConsumerService Binding=\"" HUB_BINDING_POST "\" Location=\"");
 	buf_xml_escape(&b, h->acs_url);
 	buf_puts(&b, "\" index=\"0\" isDefault=\"true\"/>\n");

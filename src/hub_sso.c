@@ -110,9 +110,10 @@ static int sso_message(const char *form, size_t flen, const char *name, int infl
 
 	*xml = NULL;
 	b64 = saml_field(form, flen, name, SAML_FIELD_MAX, &bad);
+	if (bad == SAML_FIELD_TOO_LONG)
+		return tl_err_set(err, TL_ELIMIT, "the %s field is longer than %d bytes", name, SAML_FIELD_MAX);
 	if (bad)
-		return tl_err_set(err, TL_ELIMIT, "the %s field is malformed or longer than %d bytes", name,
-		                  SAML_FIELD_MAX);
+		return tl_err_set(err, TL_EPARSE, "the %s field is not valid percent-encoding", name);
 	if (b64 == NULL)
 		return tl_err_set(err, TL_EINVAL, "no %s in the message", name);
 	rc = saml_base64_decode(b64, strlen(b64), inflate ? SAML_FIELD_MAX : SAML_INFLATED_MAX, &raw,
@@ -509,8 +510,9 @@ void hub_sso(struct hub *h, const struct hub_request *rq, struct hub_response *r
 	if (form == NULL || (b64 = saml_field(form, flen, "SAMLRequest", SAML_FIELD_MAX, &bad)) == NULL) {
 		int resp_bad = 0;
 		char *other = form ? saml_field(form, flen, "SAMLResponse", SAML_FIELD_MAX, &resp_bad) : NULL;
-		sso_refuse(h, rs, bad ? 413 : 400, rq->client, "%s",
-		           bad ? "the SAMLRequest field is malformed or too long"
+		sso_refuse(h, rs, bad == SAML_FIELD_TOO_LONG ? 413 : 400, rq->client, "%s",
+		           bad == SAML_FIELD_TOO_LONG ? "the SAMLRequest field is too long"
+		           : bad ? "the SAMLRequest field is not valid percent-encoding"
 		           : other ? "a SAMLResponse was sent to the SSO endpoint; only AuthnRequests are accepted here"
 		                   : "no SAMLRequest in the request (HTTP-Redirect or HTTP-POST binding)");
 		free(other);

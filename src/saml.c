@@ -30,13 +30,13 @@ char *saml_field(const char *form, size_t len, const char *name, size_t max, int
 			char *v;
 			size_t vlen = (size_t)(stop - eq - 1);
 			if (vlen > max) {
-				*bad = 1;
+				*bad = SAML_FIELD_TOO_LONG;
 				return NULL;
 			}
 			/* '+' is a space in form encoding */
 			v = malloc(vlen + 1);
 			if (v == NULL) {
-				*bad = 1;
+				*bad = SAML_FIELD_MALFORMED;
 				return NULL;
 			}
 			for (size_t i = 0; i < vlen; i++)
@@ -46,7 +46,7 @@ char *saml_field(const char *form, size_t len, const char *name, size_t max, int
 				char *d = util_url_decode(v, vlen);
 				free(v);
 				if (d == NULL)
-					*bad = 1;
+					*bad = SAML_FIELD_MALFORMED;
 				return d;
 			}
 		}

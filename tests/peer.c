@@ -447,7 +447,7 @@ int peer_sp_accept(struct peer *p, const char *page, char **status, char **statu
 	}
 	buf_init(&b, 1 << 20);
 	buf_puts(&b, "");
-	if (rc != 0 && rc != LASSO_LOGIN_ERROR_STATUS_NOT_SUCCESS && rc != LASSO_LOGIN_ERROR_REQUEST_DENIED) {
+	if (rc != 0 && (*status == NULL || strcmp(*status, "urn:oasis:names:tc:SAML:2.0:status:Success") == 0)) {
 		fprintf(stderr, "peer: the SP refuses the response: %s\n", lasso_strerror(rc));
 		buf_free(&b);
 		lasso_login_destroy(login);

@@ -593,7 +593,7 @@ static void edit_wrap(char **xml)
 	ck_assert_ptr_nonnull(e);
 	n = (size_t)(e - a) + strlen("</saml:Assertion>");
 	copy = strndup(a, n);
-	evil = malloc(n + 64);
+	evil = malloc(2 * n + 64);
 	sprintf(evil, "%s%s", copy, copy);
 	replace(xml, copy, evil);
 	free(copy);
@@ -688,6 +688,7 @@ START_TEST(unsolicited_response_is_refused)
 
 	/* IdP-initiated: no request of the hub's is answered */
 	ck_assert_int_eq(lasso_login_init_idp_initiated_authn_request(login, HUB_SP), 0);
+	ck_assert_int_eq(lasso_login_process_authn_request_msg(login, NULL), 0);
 	ck_assert_int_eq(lasso_login_validate_request_msg(login, TRUE, TRUE), 0);
 	strftime(t1, 32, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
 	snprintf(t2, 32, "%s", t1);
@@ -749,7 +750,7 @@ START_TEST(bad_requests_are_refused_and_leave_nothing)
 		"<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY a \"aaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;\">]>"
 		"<samlp:AuthnRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" ID=\"_x\" Version=\"2.0\">&b;</samlp:AuthnRequest>";
 
-	sso_bad("GET", "SAMLRequest=%%%%", NULL, 400, "refused");
+	sso_bad("GET", "SAMLRequest=%%%%", NULL, 400, "percent-encoding");
 	sso_bad("GET", "SAMLRequest=!!!!notbase64", NULL, 400, "not valid base64");
 	sso_bad("GET", "SAMLRequest=AAAAAAAAAAAA", NULL, 400, "DEFLATE");
 	sso_bad("GET", NULL, NULL, 400, "no SAMLRequest");

@@ -31,9 +31,12 @@
 /*
  * The value of field name in an application/x-www-form-urlencoded string
  * (a POST body or a raw query string), decoded, as a new string (free()),
- * or NULL if absent.  *bad is set when it is present but malformed or
- * longer than max bytes (encoded).
+ * or NULL if absent.  *bad is SAML_FIELD_MALFORMED when it is present
+ * but not valid percent-encoding (or memory ran out), SAML_FIELD_TOO_LONG
+ * when it is longer than max bytes (encoded), else 0.
  */
+#define SAML_FIELD_MALFORMED 1
+#define SAML_FIELD_TOO_LONG 2
 char *saml_field(const char *form, size_t len, const char *name, size_t max, int *bad);
 
 /* Inflate raw DEFLATE (the Redirect binding) into a new NUL-terminated buffer of at most max bytes. */
