@@ -175,6 +175,17 @@ static int ds_set(const char *s)
 	return s != NULL && *s != '\0';
 }
 
+/* HTTP's optional white space. */
+static int ds_ows(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static int ds_blank(char c)
+{
+	return ds_ows(c) || c == '\r' || c == '\n';
+}
+
 /* The text in the page language, else in the other one, else NULL. */
 static const char *ds_pick(const char *sv, const char *en, int en_page)
 {
@@ -209,7 +220,7 @@ static int ds_qvalue(const char *p, const char *end)
 	if (p < end && *p == '.')
 		for (p++; p < end && *p >= '0' && *p <= '9' && scale > 0; p++, scale /= 10)
 			q += (*p - '0') * scale;
-	while (p < end && (*p == ' ' || *p == '\t'))
+	while (p < end && ds_ows(*p))
 		p++;
 	return q <= 1000 && (p == end || *p == ';') ? q : -1;
 }
@@ -219,16 +230,16 @@ static int ds_range(const char *p, const char *end, const char **tag, size_t *ta
 {
 	int q = 1000;
 
-	while (p < end && (*p == ' ' || *p == '\t'))
+	while (p < end && ds_ows(*p))
 		p++;
 	*tag = p;
-	while (p < end && *p != ';' && *p != ' ' && *p != '\t')
+	while (p < end && *p != ';' && !ds_ows(*p))
 		p++;
 	*taglen = (size_t)(p - *tag);
 	while (p < end && q >= 0) {
 		if (*p++ != ';')
 			continue;
-		while (p < end && (*p == ' ' || *p == '\t'))
+		while (p < end && ds_ows(*p))
 			p++;
 		if (end - p >= 2 && (*p == 'q' || *p == 'Q') && p[1] == '=')
 			q = ds_qvalue(p + 2, end);
@@ -524,7 +535,7 @@ struct ds_ent {
 	int en;                   /* the page is in English */
 };
 
-/* Write the sort key of s into k (3 bytes per character at most); its length. */
+/* Write the sort key of s into k (3 bytes a character: at most 3 * strlen(s)); its length. */
 static size_t ds_key(unsigned char *k, const char *s, int en)
 {
 	unsigned char *start = k;
@@ -648,7 +659,7 @@ static void ds_query(const char *in, char out[DS_QUERY_MAX + 1])
 	out[0] = '\0';
 	if (in == NULL)
 		return;
-	while (*in == ' ' || *in == '\t' || *in == '\r' || *in == '\n')
+	while (ds_blank(*in))
 		in++;
 	n = strnlen(in, DS_QUERY_MAX + 1);
 	if (n > DS_QUERY_MAX) {
@@ -656,7 +667,7 @@ static void ds_query(const char *in, char out[DS_QUERY_MAX + 1])
 		while (n > 0 && ((unsigned char)in[n] & 0xC0) == 0x80)
 			n--;
 	}
-	while (n > 0 && (in[n - 1] == ' ' || in[n - 1] == '\t' || in[n - 1] == '\r' || in[n - 1] == '\n'))
+	while (n > 0 && ds_blank(in[n - 1]))
 		n--;
 	memcpy(out, in, n);
 	out[n] = '\0';
