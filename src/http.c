@@ -997,6 +997,14 @@ bad:
 	                  "listen address '%s' is not IPV4:PORT or [IPV6]:PORT", spec);
 }
 
+int http_check_listen(const char *listen_addr, struct tl_err *err)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen = 0;
+
+	return http_parse_listen(listen_addr, &ss, &sslen, err);
+}
+
 int http_start(struct http_server **out, struct tl_ctx *ctx, const char *listen_addr,
                struct tl_err *err)
 {

@@ -854,7 +854,7 @@ static int hub_secret(struct hub *h, struct tl_err *err)
 				return tl_err_set(err, TL_EIO, "cannot write %s: %s", path, strerror(errno));
 			}
 			close(fd);
-			log_info("sso: created the NameID secret %s", path);
+			log_info("sso: created %s (the key of persistent identifiers)", path);
 		}
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 	}

@@ -103,6 +103,11 @@ int main(int argc, char **argv)
 	lasso_done = 1;
 	if (listen_addr == NULL)
 		listen_addr = ctx.conf.listen;
+	if (http_check_listen(listen_addr, &err) != TL_OK) {
+		fprintf(stderr, "tillitd: %s\n", err.msg);
+		status = 2;
+		goto out;
+	}
 
 	/* The server's threads inherit this mask: only sigwait() below sees these. */
 	sigemptyset(&sigs);
@@ -115,7 +120,11 @@ int main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN); /* a client gone while sendfile() writes */
 
-	if (hub_open(&hub, &ctx, &err) != TL_OK) {
+	rc = hub_open(&hub, &ctx, &err);
+	if (rc == TL_ENOENT) {
+		/* a registry without the hub's keys: metadata, MDQ and the API still work */
+		log_warn("the SSO hub is off: %s", err.msg);
+	} else if (rc != TL_OK) {
 		fprintf(stderr, "tillitd: the SSO hub cannot start: %s\n", err.msg);
 		goto out;
 	}

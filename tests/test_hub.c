@@ -284,7 +284,7 @@ static void acs_to_sp(struct peer *sp, const char *body, struct result *r)
 	action = peer_form_action(rs.body);
 	ck_assert_ptr_nonnull(action);
 	want = malloc(strlen(sp->url) + 8);
-	sprintf(want, "%s/acs", sp->url);
+	snprintf(want, strlen(sp->url) + 8, "%s/acs", sp->url);
 	ck_assert_str_eq(action, want);
 	memset(r, 0, sizeof(*r));
 	ck_assert_int_eq(peer_sp_accept(sp, rs.body, &r->status, &r->status2, &r->attrs, &r->name_id, &r->cls), 0);
@@ -549,7 +549,7 @@ static void post_edited(void (*edit)(char **xml), unsigned status, const char *w
 	b64 = util_base64((const unsigned char *)xml, strlen(xml));
 	enc = util_url_encode(b64);
 	nb = malloc(strlen(enc) + 32);
-	sprintf(nb, "SAMLResponse=%s", enc);
+	snprintf(nb, strlen(enc) + 32, "SAMLResponse=%s", enc);
 	call(HUB_ACS, "POST", NULL, nb, NULL, &rs);
 	ck_assert_msg(rs.status == status, "status %u, wanted %u: %s", rs.status, status, rs.body);
 	ck_assert_msg(strstr(rs.body, why) != NULL, "page lacks '%s': %s", why, rs.body);
@@ -570,9 +570,8 @@ static void replace(char **xml, const char *from, const char *to)
 
 	ck_assert_msg(p != NULL, "'%s' not in the response", from);
 	n = malloc(strlen(*xml) - strlen(from) + strlen(to) + 1);
-	memcpy(n, *xml, (size_t)(p - *xml));
-	strcpy(n + (p - *xml), to);
-	strcat(n, p + strlen(from));
+	snprintf(n, strlen(*xml) - strlen(from) + strlen(to) + 1, "%.*s%s%s", (int)(p - *xml), *xml, to,
+	         p + strlen(from));
 	free(*xml);
 	*xml = n;
 }
@@ -594,7 +593,7 @@ static void edit_wrap(char **xml)
 	n = (size_t)(e - a) + strlen("</saml:Assertion>");
 	copy = strndup(a, n);
 	evil = malloc(2 * n + 64);
-	sprintf(evil, "%s%s", copy, copy);
+	snprintf(evil, 2 * n + 64, "%s%s", copy, copy);
 	replace(xml, copy, evil);
 	free(copy);
 	free(evil);
@@ -610,7 +609,7 @@ static void edit_wrap_extensions(char **xml)
 	n = (size_t)(e - a) + strlen("</saml:Assertion>");
 	signed_a = strndup(a, n);
 	moved = malloc(2 * n + 128);
-	sprintf(moved, "<samlp:Extensions>%s</samlp:Extensions>%s", signed_a, signed_a);
+	snprintf(moved, 2 * n + 128, "<samlp:Extensions>%s</samlp:Extensions>%s", signed_a, signed_a);
 	replace(xml, signed_a, moved);
 	evil = strdup(signed_a);
 	free(signed_a);
@@ -624,7 +623,7 @@ static void edit_bomb(char **xml)
 	char *n = malloc(strlen(*xml) + 512);
 
 	ck_assert_ptr_nonnull(p);
-	sprintf(n, "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;\">]>%s", p);
+	snprintf(n, strlen(*xml) + 512, "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;\">]>%s", p);
 	free(*xml);
 	*xml = n;
 }
@@ -698,7 +697,7 @@ START_TEST(unsolicited_response_is_refused)
 	ck_assert_int_eq(lasso_login_build_authn_response_msg(login), 0);
 	enc = util_url_encode(LASSO_PROFILE(login)->msg_body);
 	body = malloc(strlen(enc) + 32);
-	sprintf(body, "SAMLResponse=%s", enc);
+	snprintf(body, strlen(enc) + 32, "SAMLResponse=%s", enc);
 	call(HUB_ACS, "POST", NULL, body, NULL, &rs);
 	ck_assert_uint_eq(rs.status, 400);
 	ck_assert_ptr_nonnull(strstr(rs.body, "unsolicited"));

@@ -60,6 +60,9 @@ struct http_server; /* opaque */
 int http_start(struct http_server **out, struct tl_ctx *ctx, const char *listen_addr,
                struct tl_err *err);
 
+/* Is listen_addr well-formed (as http_start() wants it)?  TL_EUSAGE naming it. */
+int http_check_listen(const char *listen_addr, struct tl_err *err);
+
 /* The port the server listens on (the chosen one when started with port 0). */
 int http_port(const struct http_server *srv);
 

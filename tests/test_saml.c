@@ -1,0 +1,252 @@
+/* test_saml.c - binding encodings, and the structural checks of SAML messages. */
+#include "tltest.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "tillit/rel.h"
+#include "tillit/saml.h"
+
+#define P "xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\""
+#define SIG(ref) "<ds:Signature><ds:SignedInfo><ds:Reference URI=\"#" ref "\"/></ds:SignedInfo></ds:Signature>"
+#define ASSERTION(id, sig) "<saml:Assertion ID=\"" id "\"><saml:Issuer>https://idp</saml:Issuer>" sig \
+	"<saml:Subject><saml:NameID>u</saml:NameID><saml:SubjectConfirmation Method=\"urn:oasis:names:tc:SAML:2.0:cm:bearer\">" \
+	"<saml:SubjectConfirmationData Recipient=\"https://hub/sp/acs\" InResponseTo=\"_r\" NotOnOrAfter=\"2030-01-01T00:00:00Z\"/>" \
+	"</saml:SubjectConfirmation></saml:Subject><saml:Conditions NotBefore=\"2020-01-01T00:00:00Z\" NotOnOrAfter=\"2030-01-01T00:00:00Z\">" \
+	"<saml:AudienceRestriction><saml:Audience>https://hub/sp</saml:Audience></saml:AudienceRestriction></saml:Conditions>" \
+	"<saml:AuthnStatement AuthnInstant=\"2026-01-01T00:00:00Z\"><saml:AuthnContext><saml:AuthnContextClassRef>c</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>" \
+	"<saml:AttributeStatement><saml:Attribute Name=\"urn:oid:1.3.6.1.4.1.5923.1.1.1.6\"><saml:AttributeValue>a@ok.se</saml:AttributeValue>" \
+	"<saml:AttributeValue>b@evil.org</saml:AttributeValue></saml:Attribute>" \
+	"<saml:Attribute Name=\"urn:oid:0.9.2342.19200300.100.1.3\"><saml:AttributeValue>a@evil.org</saml:AttributeValue></saml:Attribute>" \
+	"</saml:AttributeStatement></saml:Assertion>"
+#define RESPONSE(inner) "<samlp:Response " P " ID=\"_resp\" InResponseTo=\"_r\" Destination=\"https://hub/sp/acs\">" \
+	"<saml:Issuer>https://idp</saml:Issuer><samlp:Status><samlp:StatusCode Value=\"urn:oasis:names:tc:SAML:2.0:status:Success\"/></samlp:Status>" \
+	inner "</samlp:Response>"
+
+static int check(const char *xml, struct saml_response *r, struct tl_err *err)
+{
+	struct md_limits lim = { 1 << 20, 64, 0 };
+
+	return saml_response_check(xml, strlen(xml), &lim, r, err);
+}
+
+START_TEST(fields)
+{
+	int bad;
+	char *v;
+
+	v = saml_field("a=1&SAMLRequest=x%2By+z&b=2", 27, "SAMLRequest", 100, &bad);
+	ck_assert_str_eq(v, "x+y z");
+	ck_assert_int_eq(bad, 0);
+	free(v);
+	ck_assert_ptr_null(saml_field("a=1", 3, "SAMLRequest", 100, &bad));
+	ck_assert_int_eq(bad, 0);
+	ck_assert_ptr_null(saml_field("SAMLRequest=%zz", 15, "SAMLRequest", 100, &bad));
+	ck_assert_int_eq(bad, SAML_FIELD_MALFORMED);
+	ck_assert_ptr_null(saml_field("SAMLRequest=123456", 18, "SAMLRequest", 5, &bad));
+	ck_assert_int_eq(bad, SAML_FIELD_TOO_LONG);
+	/* a prefix of another name is not the name */
+	ck_assert_ptr_null(saml_field("SAMLRequestX=1", 14, "SAMLRequest", 100, &bad));
+}
+END_TEST
+
+START_TEST(base64_and_inflate)
+{
+	struct tl_err err;
+	char *out;
+	size_t n;
+	unsigned char def[256];
+	z_stream zs;
+	const char *text = "<samlp:AuthnRequest/>";
+
+	ck_assert_int_eq(saml_base64_decode("aGVs\nbG8=", 9, 100, &out, &n, &err), TL_OK);
+	ck_assert_str_eq(out, "hello");
+	free(out);
+	ck_assert_int_eq(saml_base64_decode("aGVs*G8=", 8, 100, &out, &n, &err), TL_EPARSE);
+	ck_assert_int_eq(saml_base64_decode("aGVsbG8=", 8, 3, &out, &n, &err), TL_ELIMIT);
+	ck_assert_int_eq(saml_base64_decode("", 0, 3, &out, &n, &err), TL_EPARSE);
+	ck_assert_int_eq(saml_base64_decode("aG=Vs", 5, 10, &out, &n, &err), TL_EPARSE);
+
+	memset(&zs, 0, sizeof(zs));
+	ck_assert_int_eq(deflateInit2(&zs, 9, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	zs.next_in = (unsigned char *)(uintptr_t)text;
+	zs.avail_in = (unsigned)strlen(text);
+	zs.next_out = def;
+	zs.avail_out = sizeof(def);
+	ck_assert_int_eq(deflate(&zs, Z_FINISH), Z_STREAM_END);
+	n = zs.total_out;
+	deflateEnd(&zs);
+	ck_assert_int_eq(saml_inflate(def, n, 1000, &out, &n, &err), TL_OK);
+	ck_assert_str_eq(out, text);
+	free(out);
+	ck_assert_int_eq(saml_inflate(def, 5, 1000, &out, &n, &err), TL_EPARSE); /* truncated */
+	ck_assert_int_eq(saml_inflate((const unsigned char *)"\xff\xff\xff", 3, 1000, &out, &n, &err), TL_EPARSE);
+}
+END_TEST
+
+START_TEST(inflate_bomb_is_bounded)
+{
+	/* a megabyte of zeros deflates to about a kilobyte */
+	static unsigned char zeros[1 << 20], def[1 << 14];
+	z_stream zs;
+	struct tl_err err;
+	char *out;
+	size_t n;
+
+	memset(&zs, 0, sizeof(zs));
+	ck_assert_int_eq(deflateInit2(&zs, 9, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	zs.next_in = zeros;
+	zs.avail_in = sizeof(zeros);
+	zs.next_out = def;
+	zs.avail_out = sizeof(def);
+	ck_assert_int_eq(deflate(&zs, Z_FINISH), Z_STREAM_END);
+	n = zs.total_out;
+	deflateEnd(&zs);
+	ck_assert_int_eq(saml_inflate(def, n, SAML_INFLATED_MAX, &out, &n, &err), TL_ELIMIT);
+}
+END_TEST
+
+START_TEST(a_good_response)
+{
+	struct saml_response r;
+	struct tl_err err;
+
+	ck_assert_int_eq(check(RESPONSE(SIG("_resp") ASSERTION("_a", SIG("_a"))), &r, &err), TL_OK);
+	ck_assert_int_eq(r.signed_itself, 1);
+	ck_assert_int_eq(r.a.signed_itself, 1);
+	ck_assert_int_eq(r.nassertions, 1);
+	ck_assert_str_eq(r.destination, "https://hub/sp/acs");
+	ck_assert_str_eq(r.a.sc_recipient, "https://hub/sp/acs");
+	ck_assert_str_eq(r.a.audiences[0], "https://hub/sp");
+	ck_assert_str_eq(r.a.authn_class, "c");
+	ck_assert_int_eq(r.a.nattrs, 2);
+	ck_assert_int_eq(r.a.attrs[0].nvalues, 2);
+	saml_response_free(&r);
+}
+END_TEST
+
+START_TEST(wrapping_variants_are_refused)
+{
+	struct saml_response r;
+	struct tl_err err;
+
+	/* two assertions, one signed */
+	ck_assert_int_eq(check(RESPONSE(ASSERTION("_a", SIG("_a")) ASSERTION("_b", "")), &r, &err), TL_ERULE);
+	/* the signed one hidden in Extensions */
+	ck_assert_int_eq(check(RESPONSE("<samlp:Extensions>" ASSERTION("_a", SIG("_a")) "</samlp:Extensions>"
+	                                ASSERTION("_b", "")), &r, &err), TL_ERULE);
+	/* a signature referring to another element */
+	ck_assert_int_eq(check(RESPONSE(ASSERTION("_a", SIG("_resp"))), &r, &err), TL_ESIG);
+	/* duplicate IDs */
+	ck_assert_int_eq(check(RESPONSE(ASSERTION("_resp", SIG("_resp"))), &r, &err), TL_ESIG);
+	/* a signature somewhere else */
+	ck_assert_int_eq(check(RESPONSE("<samlp:Extensions>" SIG("_resp") "</samlp:Extensions>"), &r, &err), TL_ESIG);
+	/* an assertion inside an assertion */
+	ck_assert_int_eq(check(RESPONSE("<saml:Assertion ID=\"_o\"><saml:Advice>" ASSERTION("_i", SIG("_i"))
+	                                "</saml:Advice></saml:Assertion>"), &r, &err), TL_ERULE);
+	/* not a Response, DOCTYPE */
+	ck_assert_int_eq(check("<samlp:ArtifactResponse " P "/>", &r, &err), TL_ERULE);
+	ck_assert_int_eq(check("<!DOCTYPE x [<!ENTITY a \"b\">]>" RESPONSE(""), &r, &err), TL_EPARSE);
+}
+END_TEST
+
+START_TEST(authn_requests)
+{
+	struct md_limits lim = { 1 << 20, 64, 0 };
+	struct saml_request q;
+	struct tl_err err;
+	const char *good = "<samlp:AuthnRequest " P " ID=\"_q\" Version=\"2.0\" IssueInstant=\"2026-12-01T10:00:00Z\""
+		" Destination=\"https://hub/idp/sso\" AssertionConsumerServiceIndex=\"1\" ForceAuthn=\"true\">"
+		"<saml:Issuer>https://sp</saml:Issuer><samlp:NameIDPolicy Format=\"f\" AllowCreate=\"true\"/>"
+		"<samlp:RequestedAuthnContext Comparison=\"minimum\"><saml:AuthnContextClassRef>c1</saml:AuthnContextClassRef>"
+		"</samlp:RequestedAuthnContext><samlp:Scoping><samlp:IDPList><samlp:IDPEntry ProviderID=\"https://idp\"/>"
+		"</samlp:IDPList></samlp:Scoping></samlp:AuthnRequest>";
+
+	ck_assert_int_eq(saml_request_check(good, strlen(good), &lim, &q, &err), TL_OK);
+	ck_assert_str_eq(q.issuer, "https://sp");
+	ck_assert_str_eq(q.destination, "https://hub/idp/sso");
+	ck_assert_int_eq(q.acs_index, 1);
+	ck_assert_int_eq(q.force_authn, 1);
+	ck_assert_int_eq(q.allow_create, 1);
+	ck_assert_int_eq(q.nclasses, 1);
+	ck_assert_str_eq(q.classes[0], "c1");
+	ck_assert_str_eq(q.comparison, "minimum");
+	ck_assert_int_eq(q.nidps, 1);
+	ck_assert_int_ne(q.issue_instant, 0);
+	saml_request_free(&q);
+	{
+		const char *noissuer = "<samlp:AuthnRequest " P " ID=\"_q\" Version=\"2.0\"/>";
+		const char *v1 = "<samlp:AuthnRequest " P " ID=\"_q\" Version=\"1.1\"><saml:Issuer>x</saml:Issuer></samlp:AuthnRequest>";
+		const char *idx = "<samlp:AuthnRequest " P " ID=\"_q\" Version=\"2.0\" AssertionConsumerServiceIndex=\"x\"><saml:Issuer>x</saml:Issuer></samlp:AuthnRequest>";
+		ck_assert_int_eq(saml_request_check(noissuer, strlen(noissuer), &lim, &q, &err), TL_ERULE);
+		ck_assert_int_eq(saml_request_check(v1, strlen(v1), &lim, &q, &err), TL_ERULE);
+		ck_assert_int_eq(saml_request_check(idx, strlen(idx), &lim, &q, &err), TL_ERULE);
+	}
+}
+END_TEST
+
+START_TEST(scope_filtering)
+{
+	struct saml_response r;
+	struct tl_err err;
+	struct mdm_scope s2 = { NULL, "(.+\\.)?ok\\.se", 1, { NULL, 0 } };
+	struct mdm_scope s1 = { &s2, "other.se", 0, { NULL, 0 } };
+	struct mdm_role idp;
+
+	memset(&idp, 0, sizeof(idp));
+	idp.scopes = &s1;
+	ck_assert_int_eq(rel_scope_ok(&idp, "a@ok.se"), 1);
+	ck_assert_int_eq(rel_scope_ok(&idp, "a@sub.ok.se"), 1);
+	ck_assert_int_eq(rel_scope_ok(&idp, "a@OTHER.se"), 1);
+	ck_assert_int_eq(rel_scope_ok(&idp, "a@notok.se"), 0);
+	ck_assert_int_eq(rel_scope_ok(&idp, "a@ok.se.evil.org"), 0);
+	ck_assert_int_eq(rel_scope_ok(&idp, "unscoped"), 0);
+	ck_assert_str_eq(rel_idp_scope(&idp), "other.se");
+	ck_assert_int_eq(check(RESPONSE(ASSERTION("_a", SIG("_a"))), &r, &err), TL_OK);
+	/* eppn is scoped: b@evil.org goes; mail is not scoped: kept */
+	ck_assert_int_eq(rel_filter_scoped(&r.a, &idp), 1);
+	ck_assert_int_eq(r.a.nattrs, 2);
+	ck_assert_int_eq(r.a.attrs[0].nvalues, 1);
+	ck_assert_str_eq(r.a.attrs[0].values[0], "a@ok.se");
+	ck_assert_str_eq(r.a.attrs[1].values[0], "a@evil.org");
+	saml_response_free(&r);
+}
+END_TEST
+
+START_TEST(pseudonyms)
+{
+	unsigned char k1[32] = { 1 }, k2[32] = { 2 };
+	char a[REL_PSEUDONYM_LEN + 1], b[REL_PSEUDONYM_LEN + 1];
+
+	ck_assert_int_eq(rel_pseudonym(k1, 32, "l", "idp", "user", "sp", a), TL_OK);
+	ck_assert_int_eq(strlen(a), REL_PSEUDONYM_LEN);
+	ck_assert_int_eq(rel_pseudonym(k1, 32, "l", "idp", "user", "sp", b), TL_OK);
+	ck_assert_str_eq(a, b);
+	ck_assert_int_eq(rel_pseudonym(k1, 32, "l", "idp", "user", "sp2", b), TL_OK);
+	ck_assert_str_ne(a, b);
+	ck_assert_int_eq(rel_pseudonym(k2, 32, "l", "idp", "user", "sp", b), TL_OK);
+	ck_assert_str_ne(a, b);
+	/* parts are separated: ("ab","c") is not ("a","bc") */
+	ck_assert_int_eq(rel_pseudonym(k1, 32, "l", "ab", "c", NULL, a), TL_OK);
+	ck_assert_int_eq(rel_pseudonym(k1, 32, "l", "a", "bc", NULL, b), TL_OK);
+	ck_assert_str_ne(a, b);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("saml");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, fields);
+	tcase_add_test(tc, base64_and_inflate);
+	tcase_add_test(tc, inflate_bomb_is_bounded);
+	tcase_add_test(tc, a_good_response);
+	tcase_add_test(tc, wrapping_variants_are_refused);
+	tcase_add_test(tc, authn_requests);
+	tcase_add_test(tc, scope_filtering);
+	tcase_add_test(tc, pseudonyms);
+	suite_add_tcase(s, tc);
+	return tlt_run(s);
+}
