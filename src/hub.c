@@ -888,15 +888,24 @@ static int hub_servers(struct hub *h, struct tl_err *err)
 	}
 	idp->signature_method = LASSO_SIGNATURE_METHOD_RSA_SHA256;
 	sp->signature_method = LASSO_SIGNATURE_METHOD_RSA_SHA256;
+	/*
+	 * Signatures carry no certificate (peers take the hub's key from its
+	 * metadata), and lasso then does not re-read it through xmlsec for
+	 * every signature, which leaks a BIO each time.
+	 */
+	g_free(idp->certificate);
+	idp->certificate = NULL;
+	g_free(sp->certificate);
+	sp->certificate = NULL;
 	if (lasso_server_set_encryption_private_key_with_password(sp, h->enc_key, NULL) != 0) {
 		rc = tl_err_set(err, TL_ECRYPTO, "lasso refused the hub's encryption key");
 		goto fail;
 	}
 	/* decoded once, not for each signature */
 	k1 = lasso_key_new_for_signature_from_memory(h->sign_key, strlen(h->sign_key), NULL,
-	                                             LASSO_SIGNATURE_METHOD_RSA_SHA256, h->sign_cert);
+	                                             LASSO_SIGNATURE_METHOD_RSA_SHA256, NULL);
 	k2 = lasso_key_new_for_signature_from_memory(h->sign_key, strlen(h->sign_key), NULL,
-	                                             LASSO_SIGNATURE_METHOD_RSA_SHA256, h->sign_cert);
+	                                             LASSO_SIGNATURE_METHOD_RSA_SHA256, NULL);
 	if (k1 == NULL || k2 == NULL) {
 		rc = tl_err_set(err, TL_ECRYPTO, "lasso refused the hub's signing key");
 		goto fail;

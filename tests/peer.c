@@ -196,6 +196,9 @@ int peer_make(struct peer *p, int is_idp, const char *entity_id, const char *url
 		return -1;
 	}
 	p->server->signature_method = LASSO_SIGNATURE_METHOD_RSA_SHA256;
+	/* as the hub does: lasso leaks a BIO per signature when it re-reads the certificate */
+	g_free(p->server->certificate);
+	p->server->certificate = NULL;
 	return hub_md != NULL ? peer_trust(p, is_idp, hub_md) : 0;
 }
 

@@ -161,6 +161,19 @@ int saml_assertion_check_node(void *node, struct saml_assertion *a, struct tl_er
 int saml_base64_decode(const char *in, size_t len, size_t max, char **out, size_t *outlen,
                        struct tl_err *err);
 
+/*
+ * Verify the signature of an HTTP-Redirect message in raw_query (the query
+ * string exactly as sent): the octets "FIELD=v&RelayState=v&SigAlg=v"
+ * (field: "SAMLRequest" or "SAMLResponse"; values as sent) against
+ * Signature, with any of the ncerts certificates (base64 DER, whitespace
+ * allowed).  Accepted SigAlg: RSA and ECDSA with SHA-256, SHA-384 or
+ * SHA-512; RSA-SHA1 is refused.  Errors: TL_ENOENT (the query carries no
+ * Signature), TL_ESIG (no or unknown SigAlg, SHA-1, a signature no
+ * certificate verifies, a certificate that cannot be read).
+ */
+int saml_redirect_verify(const char *raw_query, const char *field, const char *const *certs,
+                         int ncerts, struct tl_err *err);
+
 void saml_response_free(struct saml_response *r);
 void saml_assertion_free(struct saml_assertion *a);
 
