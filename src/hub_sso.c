@@ -439,26 +439,47 @@ static const char *sso_lasso_request_error(int lrc, unsigned *status)
 	}
 }
 
-/*
- * The IdPs this login may go to: the service's Scoping among the members
- * (listed in out), else all (out lists the one when there is only one).
- * Returns how many.
- */
-static int sso_candidates(const struct hub_dir *d, const struct saml_request *q, json_t *out)
+static int sso_certified(struct hub *h, const char *idp, const char *cls);
+
+/* Does every class the service asks for belong to a trust framework's levels? */
+static int sso_classes_owned(struct hub *h, const struct saml_request *q)
 {
-	int n = 0;
+	for (int i = 0; i < q->nclasses; i++)
+		if (!tf_owns(h->frameworks, TF_ATTR_ASSURANCE, q->classes[i]))
+			return 0;
+	return q->nclasses > 0;
+}
+
+/* May this IdP serve the login: certified for one of the levels asked for (if levels are asked for)? */
+static int sso_fits(struct hub *h, const struct saml_request *q, int owned, const char *idp)
+{
+	if (!owned)
+		return 1;
+	for (int i = 0; i < q->nclasses; i++)
+		if (sso_certified(h, idp, q->classes[i]))
+			return 1;
+	return 0;
+}
+
+/*
+ * The IdPs this login may go to, listed in out: the service's Scoping
+ * among the members, else all members; when the service asks for
+ * assurance levels, only IdPs certified for one of them.
+ */
+static void sso_candidates(struct hub *h, const struct hub_dir *d, const struct saml_request *q,
+                           json_t *out)
+{
+	int owned = sso_classes_owned(h, q);
 
 	if (q->nidps > 0) {
 		for (int i = 0; i < q->nidps; i++)
-			if (hub_dir_find(d, q->idps[i]) != NULL) {
+			if (hub_dir_find(d, q->idps[i]) != NULL && sso_fits(h, q, owned, q->idps[i]))
 				json_array_append_new(out, json_string(q->idps[i]));
-				n++;
-			}
-		return n;
+		return;
 	}
-	if (d->n == 1)
-		json_array_append_new(out, json_string(d->idps[0].entity_id));
-	return d->n > 1000000 ? 1000000 : (int)d->n;
+	for (size_t i = 0; i < d->n; i++)
+		if (sso_fits(h, q, owned, d->idps[i].entity_id))
+			json_array_append_new(out, json_string(d->idps[i].entity_id));
 }
 
 /* The NameID format the service gets: requested, else its metadata's first, else transient. */
@@ -489,7 +510,7 @@ void hub_sso(struct hub *h, const struct hub_request *rq, struct hub_response *r
 	struct hub_dir *d = NULL;
 	LassoLogin *login = NULL;
 	LassoProfile *p;
-	int redirect = strcmp(rq->method, "POST") != 0, bad = 0, lrc, rc, has_sig, ncand;
+	int redirect = strcmp(rq->method, "POST") != 0, bad = 0, lrc, rc, has_sig;
 	const char *form = redirect ? rq->query : rq->body;
 	size_t flen = form == NULL ? 0 : redirect ? strlen(form) : rq->body_len;
 	char *xml = NULL, *relay = NULL, *enc = NULL, *b64 = NULL, *dump = NULL;
@@ -629,8 +650,14 @@ void hub_sso(struct hub *h, const struct hub_request *rq, struct hub_response *r
 		goto out;
 	}
 	cand = json_array();
-	ncand = sso_candidates(d, &q, cand);
-	if (ncand == 0) {
+	sso_candidates(h, d, &q, cand);
+	if (json_array_size(cand) == 0 && sso_classes_owned(h, &q)) {
+		sso_send_error(h, login, SSO_ST_RESPONDER, SSO_ST_NO_AUTHN_CONTEXT,
+		               "no identity provider the service may use is certified for the assurance "
+		               "level it asked for", relay, rs);
+		goto out;
+	}
+	if (json_array_size(cand) == 0) {
 		sso_send_error(h, login, SSO_ST_RESPONDER, SSO_ST_NO_AVAILABLE_IDP,
 		               q.nidps > 0 ? "none of the IdPs the service named is a member of the federation"
 		                           : "the federation has no identity provider yet", relay, rs);
@@ -654,8 +681,8 @@ void hub_sso(struct hub *h, const struct hub_request *rq, struct hub_response *r
 		sso_refuse(h, rs, 500, q.issuer, "out of memory keeping the login");
 		goto out;
 	}
-	if (q.nidps > 0)
-		json_object_set(state, "idps", cand);
+	if (json_array_size(cand) < d->n)
+		json_object_set(state, "idps", cand); /* the discovery page offers only these */
 	exp = now + c->sso_state_lifetime;
 	lasso_login_destroy(login);
 	login = NULL;

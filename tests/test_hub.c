@@ -711,12 +711,31 @@ END_TEST
 START_TEST(higher_assurance_than_certified_gets_no_authn_context)
 {
 	struct result r;
+	char *url, *body, *id;
+	struct hub_response rs;
 
-	/* se-eid owns loa3; IdP A is not certified for it */
-	login(&sp1, &idp_a, ATTRS_A, LOA3, LOA3, &r);
+	/* se-eid owns loa3 and no member IdP is certified for it: the hub answers at once */
+	ck_assert_int_eq(peer_sp_request(&sp1, HUB_IDP, 0, NULL, LOA3, NULL, &url, &body, &id), 0);
+	call(HUB_SSO, "GET", strchr(url, '?') + 1, NULL, NULL, &rs);
+	ck_assert_msg(rs.status == 200, "%u %s", rs.status, rs.body);
+	memset(&r, 0, sizeof(r));
+	ck_assert_int_eq(peer_sp_accept(&sp1, rs.body, &r.status, &r.status2, &r.attrs, &r.name_id, &r.cls), 0);
 	ck_assert_str_eq(r.status, "urn:oasis:names:tc:SAML:2.0:status:Responder");
 	ck_assert_str_eq(r.status2, "urn:oasis:names:tc:SAML:2.0:status:NoAuthnContext");
 	ck_assert_str_eq(r.attrs, "");
+	result_free(&r);
+	hub_response_free(&rs);
+	free(url);
+	free(body);
+	free(id);
+	/* the IdP claims loa3 unasked: not certified, so the service is told nothing about it */
+	login(&sp1, &idp_a, ATTRS_A, NULL, LOA3, &r);
+	ck_assert_str_eq(r.status, "urn:oasis:names:tc:SAML:2.0:status:Success");
+	ck_assert_str_eq(r.cls, "urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified");
+	result_free(&r);
+	/* the service asks for a method class; the IdP answers with loa3 instead: NoAuthnContext */
+	login(&sp1, &idp_a, ATTRS_A, PPT, LOA3, &r);
+	ck_assert_str_eq(r.status2, "urn:oasis:names:tc:SAML:2.0:status:NoAuthnContext");
 	result_free(&r);
 	/* a class the IdP may state (no framework owns it) passes when asked for */
 	login(&sp1, &idp_a, ATTRS_A, PPT, PPT, &r);
