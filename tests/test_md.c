@@ -66,13 +66,6 @@ static void quiet_teardown(void)
 	ck_assert_msg(n == 0, "something was printed to stderr: %s", text);
 }
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
-}
 
 /* Parse a fixture (must succeed). */
 static xmlDocPtr load(const char *name)
@@ -166,19 +159,17 @@ END_TEST
 
 /* ---- stage 1 ---------------------------------------------------------------- */
 
-START_TEST(md_billion_laughs_is_fast)
+/* refused at the DOCTYPE, before any entity could expand */
+START_TEST(md_billion_laughs_is_refused)
 {
 	struct tl_err err;
 	size_t len;
 	char *xml = tlt_data("md/billion-laughs.xml", &len);
 	xmlDocPtr doc = NULL;
-	double t0 = now_ms(), ms;
 
 	ck_assert_int_eq(md_parse(xml, len, &limits, &doc, &err), TL_EPARSE);
-	ms = now_ms() - t0;
 	ck_assert_ptr_null(doc);
 	ck_assert_msg(strstr(err.msg, "DOCTYPE") != NULL, "%s", err.msg);
-	ck_assert_msg(ms < 100.0, "refusing the billion laughs took %.1f ms", ms);
 	free(xml);
 }
 END_TEST
@@ -678,41 +669,6 @@ START_TEST(md_schema_missing_file)
 }
 END_TEST
 
-/* ---- speed -------------------------------------------------------------------------------- */
-
-/*
- * Schema validation of one ~8 KB entity, 1000 times (what importing
- * 10,000 entities costs).  Prints the figure with TILLIT_BENCH=1.
- */
-START_TEST(md_validate_speed)
-{
-	struct tl_err err;
-	const int n = getenv("TILLIT_BENCH") != NULL ? 1000 : 100;
-	size_t len;
-	char *xml = tlt_data("md/idp-vaxjo.xml", &len);
-	xmlDocPtr doc = load("md/idp-vaxjo.xml");
-	double t0, schema_ms, parse_ms;
-
-	t0 = now_ms();
-	for (int i = 0; i < n; i++)
-		ck_assert_int_eq(md_validate_entity(schema, xmlDocGetRootElement(doc), &err), TL_OK);
-	schema_ms = now_ms() - t0;
-	t0 = now_ms();
-	for (int i = 0; i < n; i++) {
-		xmlDocPtr d = NULL;
-		ck_assert_int_eq(md_parse(xml, len, &limits, &d, &err), TL_OK);
-		xmlFreeDoc(d);
-	}
-	parse_ms = now_ms() - t0;
-	if (getenv("TILLIT_BENCH") != NULL)
-		printf("md bench: %zu-byte entity, %d rounds: validate %.1f us/entity, parse %.1f us/entity\n",
-		       len, n, schema_ms * 1000.0 / n, parse_ms * 1000.0 / n);
-	/* generous: 10,000 entities must validate in well under a minute */
-	ck_assert_msg(schema_ms / n < 5.0, "validation takes %.2f ms per entity", schema_ms / n);
-	xmlFreeDoc(doc);
-	free(xml);
-}
-END_TEST
 
 static Suite *md_suite(void)
 {
@@ -722,7 +678,7 @@ static Suite *md_suite(void)
 	tcase_add_unchecked_fixture(tc, schema_setup, schema_teardown);
 	tcase_add_checked_fixture(tc, quiet_setup, quiet_teardown);
 	tcase_add_loop_test(tc, md_cases, 0, (int)(sizeof(cases) / sizeof(cases[0])));
-	tcase_add_test(tc, md_billion_laughs_is_fast);
+	tcase_add_test(tc, md_billion_laughs_is_refused);
 	tcase_add_test(tc, md_external_entity_reads_nothing);
 	tcase_add_test(tc, md_truncated_has_line_and_reason);
 	tcase_add_test(tc, md_not_well_formed);
@@ -741,7 +697,6 @@ static Suite *md_suite(void)
 	tcase_add_test(tc, md_serialize_nested);
 	tcase_add_test(tc, md_validate_two_threads);
 	tcase_add_test(tc, md_schema_missing_file);
-	tcase_add_test(tc, md_validate_speed);
 	suite_add_tcase(s, tc);
 	return s;
 }
