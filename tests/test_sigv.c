@@ -970,12 +970,9 @@ static void quiet_expect_fail(const char *path, int code, const char *substr)
 
 START_TEST(sigv_refuses_doctype)
 {
-	struct timespec t0, t1;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* refused at the DOCTYPE, before any entity could expand */
 	quiet_expect_fail(tlt_data_path("sigv/billion-laughs.xml"), TL_EPARSE, "DOCTYPE not allowed");
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	ck_assert_msg(t1.tv_sec - t0.tv_sec < 2, "billion laughs took too long");
 	quiet_expect_fail(tlt_data_path("sigv/external-entity.xml"), TL_EPARSE, "line 3: DOCTYPE not allowed");
 }
 END_TEST
