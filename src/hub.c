@@ -56,6 +56,14 @@ int hub_global_init(struct tl_err *err)
 	if (setenv("SSL_CERT_FILE", "/dev/null", 1) != 0 ||
 	    setenv("SSL_CERT_DIR", "/nonexistent", 1) != 0)
 		return tl_err_set(err, TL_EINTERNAL, "cannot set SSL_CERT_FILE");
+	/*
+	 * lasso and its libraries convert times through the C library's local
+	 * time, which stats /etc/localtime on every call (~200 times a login)
+	 * unless TZ is set; the hub works in UTC throughout.
+	 */
+	if (setenv("TZ", "UTC", 1) != 0)
+		return tl_err_set(err, TL_EINTERNAL, "cannot set TZ");
+	tzset();
 	if (lasso_init() != 0)
 		return tl_err_set(err, TL_EINTERNAL, "lasso failed to initialise");
 	for (size_t i = 0; i < sizeof(domains) / sizeof(domains[0]); i++)

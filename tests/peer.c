@@ -155,6 +155,18 @@ static char *peer_metadata(int is_idp, const char *id, const char *url, const ch
 	return buf_steal(&b, &len);
 }
 
+char *peer_sp_metadata(const char *entity_id, const char *url, const char *cert_pem,
+                       const struct peer_opts *o)
+{
+	char *b64 = peer_cert_b64(cert_pem), *md;
+
+	if (b64 == NULL)
+		return NULL;
+	md = peer_metadata(0, entity_id, url, b64, o);
+	free(b64);
+	return md;
+}
+
 int peer_trust(struct peer *p, int is_idp, const char *hub_md)
 {
 	int rc = lasso_server_add_provider_from_buffer(p->server,

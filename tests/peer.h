@@ -39,6 +39,10 @@ struct peer {
 int peer_make(struct peer *p, int is_idp, const char *entity_id, const char *url, const char *dir,
               const struct peer_opts *o, const char *hub_md);
 
+/* An SP's metadata (as peer_make writes it) for a certificate (PEM) it shares with others (malloc'd). */
+char *peer_sp_metadata(const char *entity_id, const char *url, const char *cert_pem,
+                       const struct peer_opts *o);
+
 /* Load the hub's metadata (again) into the peer's lasso server. */
 int peer_trust(struct peer *p, int is_idp, const char *hub_md);
 
