@@ -24,6 +24,7 @@
 #include "tillit/log.h"
 #include "tillit/reg.h"
 #include "tillit/trust.h"
+#include "tillit/xsig.h"
 
 #define HUB_PURGE_INTERVAL 60
 #define HUB_PURGE_BATCH 4096
@@ -161,6 +162,8 @@ static void hub_pentry_free(void *p)
 		return;
 	free(e->entity_id);
 	mdm_free(e->model);
+	for (int i = 0; i < e->nkeys; i++)
+		EVP_PKEY_free(e->keys[i]);
 	free(e);
 }
 
@@ -254,6 +257,15 @@ static int hub_pcache_load(struct hub_pcache *pc, const char *entity_id, unsigne
 	}
 	e->version = version;
 	e->model = model;
+	{
+		const struct mdm_role *r = mdm_role(model, pc->kind);
+		const char *certs[8];
+		int n = 0;
+		for (const struct mdm_key *k = r ? r->keys : NULL; k != NULL && n < 8; k = k->next)
+			if (k->use != MDM_USE_ENCRYPTION && k->cert_b64 != NULL)
+				certs[n++] = k->cert_b64;
+		e->nkeys = xsig_keys_from_certs(certs, n, e->keys, 8);
+	}
 	atomic_store(&e->used, atomic_fetch_add(&pc->tick, 1) + 1);
 	g_hash_table_insert(pc->entries, e->entity_id, e);
 	while (g_hash_table_size(pc->entries) > pc->max)

@@ -46,6 +46,8 @@ struct hub_pentry {
 	char *entity_id;
 	unsigned version;            /* the approved version loaded */
 	struct mdm_entity *model;    /* its model (read-only while the lock is held) */
+	EVP_PKEY *keys[8];           /* its signing keys (from the model's certificates) */
+	int nkeys;
 	atomic_ullong used;          /* the cache's clock when last used */
 };
 

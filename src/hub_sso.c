@@ -31,6 +31,7 @@
 #include "tillit/rel.h"
 #include "tillit/saml.h"
 #include "tillit/trust.h"
+#include "tillit/xsig.h"
 
 #define SSO_NAMEID_TRANSIENT "urn:oasis:names:tc:SAML:2.0:nameid-format:transient"
 #define SSO_NAMEID_PERSISTENT "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"
@@ -574,12 +575,7 @@ void hub_sso(struct hub *h, const struct hub_request *rq, struct hub_response *r
 			goto out;
 		}
 		if (redirect && has_sig) {
-			const char *certs[16];
-			int ncerts = 0;
-			for (const struct mdm_key *k = r ? r->keys : NULL; k != NULL && ncerts < 16; k = k->next)
-				if (k->use != MDM_USE_ENCRYPTION && k->cert_b64 != NULL)
-					certs[ncerts++] = k->cert_b64;
-			if ((rc = saml_redirect_verify(rq->query, "SAMLRequest", certs, ncerts, &err)) != TL_OK) {
+			if ((rc = saml_redirect_verify(rq->query, "SAMLRequest", pe->keys, pe->nkeys, &err)) != TL_OK) {
 				sso_refuse(h, rs, 403, q.issuer, "the AuthnRequest is refused: %s", err.msg);
 				goto out;
 			}
@@ -1341,26 +1337,38 @@ void hub_acs(struct hub *h, const struct hub_request *rq, struct hub_response *r
 		sso_refuse(h, rs, sso_status_of(rc), idp, "the response is refused: %s", err.msg);
 		goto out;
 	}
-	up = lasso_login_new(h->sp_side.server);
-	b64 = saml_field(rq->body, rq->body_len, "SAMLResponse", SAML_FIELD_MAX, &bad);
-	lrc = lasso_login_process_authn_response_msg(up, b64);
-	if (lrc == LASSO_LOGIN_ERROR_STATUS_NOT_SUCCESS || lrc == LASSO_LOGIN_ERROR_REQUEST_DENIED ||
-	    lrc == LASSO_LOGIN_ERROR_UNKNOWN_PRINCIPAL || lrc == LASSO_LOGIN_ERROR_FEDERATION_NOT_FOUND) {
+	/* signatures: verified here, on the tree that was read and is used */
+	if (r.signed_itself && (rc = xsig_verify(r.root, pe->keys, pe->nkeys, &err)) != TL_OK) {
+		sso_refuse(h, rs, 403, idp, "the response is refused: its signature: %s", err.msg);
+		goto out;
+	}
+	if (r.status == NULL || strcmp(r.status, SAML_STATUS_SUCCESS) != 0) {
 		/* the IdP said no: tell the service */
 		if (r.issuer != NULL && strcmp(r.issuer, idp) != 0) {
 			sso_refuse(h, rs, 400, idp, "the response is refused: its Issuer is %.300s", r.issuer);
 			goto out;
 		}
 		upstream_error = sso_upstream_status(&r);
-	} else if (lrc != 0) {
-		sso_refuse(h, rs, 403, idp, "the response is refused: lasso: %s", lasso_strerror(lrc));
+	} else if (r.nassertions != 1) {
+		sso_refuse(h, rs, 403, idp, "the response is refused: it holds no assertion");
 		goto out;
 	} else {
 		if (r.encrypted) {
-			LassoNode *n = lasso_login_get_assertion(up);
-			xmlNode *orig = n ? lasso_node_get_original_xmlnode(n) : NULL;
+			/* lasso decrypts with the hub's key; the signatures are checked here */
+			LassoNode *n;
+			xmlNode *orig;
+			up = lasso_login_new(h->sp_side.server);
+			lasso_profile_set_signature_verify_hint(LASSO_PROFILE(up),
+			                                        LASSO_PROFILE_SIGNATURE_VERIFY_HINT_IGNORE);
+			b64 = saml_field(rq->body, rq->body_len, "SAMLResponse", SAML_FIELD_MAX, &bad);
+			lrc = lasso_login_process_authn_response_msg(up, b64);
+			n = lrc == 0 ? lasso_login_get_assertion(up) : NULL;
+			orig = n ? lasso_node_get_original_xmlnode(n) : NULL;
 			rc = orig ? saml_assertion_check_node(orig, &dec, &err)
-			          : tl_err_set(&err, TL_ERULE, "the encrypted assertion cannot be read");
+			          : tl_err_set(&err, TL_ECRYPTO, "the assertion cannot be decrypted (%s)",
+			                       lasso_strerror(lrc));
+			if (rc == TL_OK && dec.signed_itself)
+				rc = xsig_verify(orig, pe->keys, pe->nkeys, &err);
 			if (n != NULL)
 				g_object_unref(n);
 			if (rc != TL_OK) {
@@ -1370,6 +1378,12 @@ void hub_acs(struct hub *h, const struct hub_request *rq, struct hub_response *r
 			a = &dec;
 		} else {
 			a = &r.a;
+			if (a->signed_itself &&
+			    (rc = xsig_verify(r.assertion, pe->keys, pe->nkeys, &err)) != TL_OK) {
+				sso_refuse(h, rs, 403, idp, "the response is refused: the assertion's signature: %s",
+				           err.msg);
+				goto out;
+			}
 		}
 		if (!r.signed_itself && !a->signed_itself) {
 			sso_refuse(h, rs, 403, idp, "the response is refused: neither it nor its assertion is signed");
@@ -1391,7 +1405,8 @@ void hub_acs(struct hub *h, const struct hub_request *rq, struct hub_response *r
 			goto out;
 		}
 	}
-	lasso_login_destroy(up);
+	if (up != NULL)
+		lasso_login_destroy(up);
 	up = NULL;
 	hub_prov_release(&h->sp_side); /* one side at a time */
 	pe = NULL;

@@ -6,12 +6,9 @@
 #include <zlib.h>
 
 #include <libxml/tree.h>
-#include <openssl/bn.h>
-#include <openssl/ecdsa.h>
-#include <openssl/evp.h>
-#include <openssl/x509.h>
 
 #include "tillit/util.h"
+#include "tillit/xsig.h"
 
 #define SAML_NS_DS "http://www.w3.org/2000/09/xmldsig#"
 #define SAML_IDS_MAX 4096
@@ -396,6 +393,10 @@ int saml_response_check(const char *xml, size_t len, const struct md_limits *lim
 		saml_read_assertion(a, &r->a);
 		r->a.signed_itself = signed_out[1];
 	}
+	r->doc = doc;
+	r->root = root;
+	r->assertion = a;
+	doc = NULL;
 	rc = TL_OK;
 out:
 	xmlFreeDoc(doc);
@@ -487,6 +488,7 @@ void saml_response_free(struct saml_response *r)
 	free(r->status2);
 	free(r->status_message);
 	saml_assertion_free(&r->a);
+	xmlFreeDoc(r->doc);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -706,80 +708,13 @@ static const char *saml_raw(const char *q, const char *name, size_t *len)
 	return NULL;
 }
 
-static const struct {
-	const char *uri;
-	const char *md;
-	int ecdsa;
-} saml_sigalgs[] = {
-	{ "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256", "SHA256", 0 },
-	{ "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384", "SHA384", 0 },
-	{ "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512", "SHA512", 0 },
-	{ "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256", "SHA256", 1 },
-	{ "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384", "SHA384", 1 },
-	{ "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512", "SHA512", 1 },
-};
-
-/* XML Signature's ECDSA value (r || s) as the DER OpenSSL verifies. */
-static unsigned char *saml_ecdsa_der(const unsigned char *raw, size_t n, size_t *outlen)
-{
-	ECDSA_SIG *sig = ECDSA_SIG_new();
-	BIGNUM *r, *s;
-	unsigned char *der = NULL;
-	int len;
-
-	if (sig == NULL || n == 0 || n % 2 != 0) {
-		ECDSA_SIG_free(sig);
-		return NULL;
-	}
-	r = BN_bin2bn(raw, (int)(n / 2), NULL);
-	s = BN_bin2bn(raw + n / 2, (int)(n / 2), NULL);
-	if (r == NULL || s == NULL || ECDSA_SIG_set0(sig, r, s) != 1) {
-		BN_free(r);
-		BN_free(s);
-		ECDSA_SIG_free(sig);
-		return NULL;
-	}
-	len = i2d_ECDSA_SIG(sig, &der);
-	ECDSA_SIG_free(sig);
-	if (len <= 0)
-		return NULL;
-	*outlen = (size_t)len;
-	return der;
-}
-
-static int saml_verify_with(const char *cert_b64, const char *md, const unsigned char *data,
-                            size_t dlen, const unsigned char *sig, size_t slen)
-{
-	char *der = NULL;
-	size_t derlen = 0;
-	const unsigned char *p;
-	X509 *x = NULL;
-	EVP_MD_CTX *mc = NULL;
-	int ok = 0;
-
-	if (saml_base64_decode(cert_b64, strlen(cert_b64), 64 * 1024, &der, &derlen, NULL) != TL_OK)
-		return 0;
-	p = (const unsigned char *)der;
-	x = d2i_X509(NULL, &p, (long)derlen);
-	mc = EVP_MD_CTX_new();
-	if (x != NULL && mc != NULL &&
-	    EVP_DigestVerifyInit_ex(mc, NULL, md, NULL, NULL, X509_get0_pubkey(x), NULL) == 1)
-		ok = EVP_DigestVerify(mc, sig, slen, data, dlen) == 1;
-	EVP_MD_CTX_free(mc);
-	X509_free(x);
-	free(der);
-	return ok;
-}
-
-int saml_redirect_verify(const char *raw_query, const char *field, const char *const *certs,
-                         int ncerts, struct tl_err *err)
+int saml_redirect_verify(const char *raw_query, const char *field, EVP_PKEY *const *keys, int nkeys,
+                         struct tl_err *err)
 {
 	const char *msg, *relay, *alg, *sigv;
-	size_t lm = 0, lr = 0, la = 0, ls = 0, n = 0, cap;
+	size_t lm = 0, lr = 0, la = 0, ls = 0, n = 0, cap, siglen = 0;
 	char *alg_uri = NULL, *sig_b64 = NULL, *sig = NULL, *data = NULL;
-	unsigned char *der = NULL;
-	size_t siglen = 0;
-	int k = -1, rc = TL_ESIG;
+	int rc = TL_ESIG;
 
 	msg = saml_raw(raw_query, field, &lm);
 	relay = saml_raw(raw_query, "RelayState", &lr);
@@ -791,25 +726,10 @@ int saml_redirect_verify(const char *raw_query, const char *field, const char *c
 		rc = tl_err_set(err, TL_ESIG, "the signed message has no %s", msg ? "SigAlg" : field);
 		goto out;
 	}
-	for (size_t i = 0; i < sizeof(saml_sigalgs) / sizeof(saml_sigalgs[0]); i++)
-		if (strcmp(alg_uri, saml_sigalgs[i].uri) == 0)
-			k = (int)i;
-	if (k < 0) {
-		rc = tl_err_set(err, TL_ESIG, "the signature algorithm %.120s is not accepted (%s)", alg_uri,
-		                strstr(alg_uri, "sha1") ? "SHA-1 is too weak" : "use RSA or ECDSA with SHA-256");
-		goto out;
-	}
 	if ((sig_b64 = util_url_decode(sigv, ls)) == NULL ||
 	    saml_base64_decode(sig_b64, strlen(sig_b64), 8192, &sig, &siglen, NULL) != TL_OK) {
 		rc = tl_err_set(err, TL_ESIG, "the Signature is not base64");
 		goto out;
-	}
-	if (saml_sigalgs[k].ecdsa) {
-		der = saml_ecdsa_der((unsigned char *)sig, siglen, &siglen);
-		if (der == NULL) {
-			rc = tl_err_set(err, TL_ESIG, "the ECDSA signature is malformed");
-			goto out;
-		}
 	}
 	cap = lm + lr + la + strlen(field) + 32;
 	data = malloc(cap);
@@ -821,21 +741,11 @@ int saml_redirect_verify(const char *raw_query, const char *field, const char *c
 	if (relay != NULL)
 		n += (size_t)snprintf(data + n, cap - n, "&RelayState=%.*s", (int)lr, relay);
 	n += (size_t)snprintf(data + n, cap - n, "&SigAlg=%.*s", (int)la, alg);
-	for (int i = 0; i < ncerts; i++) {
-		if (certs[i] != NULL &&
-		    saml_verify_with(certs[i], saml_sigalgs[k].md, (unsigned char *)data, n,
-		                     der ? der : (unsigned char *)sig, siglen)) {
-			rc = TL_OK;
-			goto out;
-		}
-	}
-	rc = tl_err_set(err, TL_ESIG, "the signature does not verify with %s",
-	                ncerts ? "the sender's keys in its metadata" : "any key (its metadata has none)");
+	rc = xsig_verify_octets(alg_uri, data, n, sig, siglen, keys, nkeys, err);
 out:
 	free(alg_uri);
 	free(sig_b64);
 	free(sig);
-	OPENSSL_free(der);
 	free(data);
 	return rc;
 }

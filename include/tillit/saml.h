@@ -16,6 +16,8 @@
 #include <time.h>
 
 #include "tillit/err.h"
+#include <openssl/evp.h>
+
 #include "tillit/md.h"
 
 #define SAML_NS_PROTOCOL "urn:oasis:names:tc:SAML:2.0:protocol"
@@ -87,6 +89,9 @@ struct saml_response {
 	int encrypted;                 /* the assertion is an EncryptedAssertion */
 	int nassertions;               /* Assertion and EncryptedAssertion elements anywhere */
 	struct saml_assertion a;       /* when nassertions == 1 and not encrypted */
+	void *doc;                     /* the parsed document (xmlDocPtr), kept for xsig_verify */
+	void *root;                    /* its samlp:Response (xmlNodePtr) */
+	void *assertion;               /* the assertion element, or NULL */
 };
 
 /*
@@ -97,7 +102,10 @@ struct saml_response {
  * referring ("#ID") to exactly that element.  Fills r (free with
  * saml_response_free()).  Errors: TL_EPARSE, TL_ELIMIT, TL_ESIG (a
  * signature elsewhere or referring elsewhere, a duplicate ID), TL_ERULE
- * (more than one assertion, not a Response), TL_ENOMEM.
+ * (more than one assertion, not a Response), TL_ENOMEM.  r keeps the
+ * parsed document (r->doc, r->root, r->assertion) so that the signatures
+ * can be verified on the very tree that was read (xsig.h); "signed_itself"
+ * only says a signature is there.
  */
 int saml_response_check(const char *xml, size_t len, const struct md_limits *lim,
                         struct saml_response *r, struct tl_err *err);
@@ -165,14 +173,14 @@ int saml_base64_decode(const char *in, size_t len, size_t max, char **out, size_
  * Verify the signature of an HTTP-Redirect message in raw_query (the query
  * string exactly as sent): the octets "FIELD=v&RelayState=v&SigAlg=v"
  * (field: "SAMLRequest" or "SAMLResponse"; values as sent) against
- * Signature, with any of the ncerts certificates (base64 DER, whitespace
- * allowed).  Accepted SigAlg: RSA and ECDSA with SHA-256, SHA-384 or
- * SHA-512; RSA-SHA1 is refused.  Errors: TL_ENOENT (the query carries no
- * Signature), TL_ESIG (no or unknown SigAlg, SHA-1, a signature no
- * certificate verifies, a certificate that cannot be read).
+ * Signature, with any of the nkeys keys (the sender's, from its
+ * metadata).  Accepted SigAlg: RSA and ECDSA with SHA-256, SHA-384 or
+ * SHA-512; RSA-SHA1 is refused (xsig.h).  Errors: TL_ENOENT (the query
+ * carries no Signature), TL_ESIG (no or unknown SigAlg, SHA-1, a signature
+ * no key verifies).
  */
-int saml_redirect_verify(const char *raw_query, const char *field, const char *const *certs,
-                         int ncerts, struct tl_err *err);
+int saml_redirect_verify(const char *raw_query, const char *field, EVP_PKEY *const *keys, int nkeys,
+                         struct tl_err *err);
 
 void saml_response_free(struct saml_response *r);
 void saml_assertion_free(struct saml_assertion *a);

@@ -1,0 +1,68 @@
+/*
+ * xsig.h - enveloped XML signatures on SAML messages held as libxml2
+ * DOM trees: verification with keys taken from metadata, and signing with
+ * the hub's key, both without copying keys per signature.
+ *
+ * lasso verifies and signs through xmlsec, which under OpenSSL 3 copies
+ * the RSA key for every signature (through the provider's export and
+ * import: about 0.4 ms each, several times a login).  The hub verifies
+ * and signs its own SAML messages here instead, on the very DOM it checked
+ * and read (saml.h), so that what was verified is what is used.
+ *
+ * Accepted (verify) and produced (sign) signatures:
+ *   - the ds:Signature is a child of the signed element, with exactly one
+ *     ds:Reference whose URI is "#" + the element's ID;
+ *   - transforms: enveloped-signature, then at most one of exclusive C14N
+ *     (with an optional InclusiveNamespaces PrefixList) or inclusive C14N
+ *     1.0, with or without comments; SignedInfo's CanonicalizationMethod
+ *     likewise;
+ *   - digests SHA-256/384/512, signatures RSA or ECDSA with SHA-256/384/512.
+ *     SHA-1 is refused.  Produced: exclusive C14N, SHA-256, RSA-SHA256 (or
+ *     ECDSA-SHA256 for an EC key).
+ * Any KeyInfo is ignored: the keys come from the signer's metadata.
+ */
+#ifndef TILLIT_XSIG_H
+#define TILLIT_XSIG_H
+
+#include <libxml/tree.h>
+#include <openssl/evp.h>
+
+#include "tillit/err.h"
+
+/*
+ * Verify the ds:Signature that is a child of e against any of the nkeys
+ * keys.  Errors: TL_ENOENT (e has no signature), TL_ESIG naming what is
+ * wrong (structure, algorithm, digest mismatch, no key verifies),
+ * TL_ENOMEM.
+ */
+int xsig_verify(xmlNodePtr e, EVP_PKEY *const *keys, int nkeys, struct tl_err *err);
+
+/*
+ * Verify sig[0..siglen) (XML Signature's form: RSA as is, ECDSA as r || s)
+ * over data with algorithm alg_uri (a SignatureMethod / SigAlg URI) and
+ * any of the keys.  Errors: TL_ESIG (algorithm not accepted, SHA-1, no key
+ * verifies).
+ */
+int xsig_verify_octets(const char *alg_uri, const void *data, size_t len, const void *sig,
+                       size_t siglen, EVP_PKEY *const *keys, int nkeys, struct tl_err *err);
+
+/*
+ * Sign e (which carries an ID attribute) with key: a ds:Signature is
+ * inserted as e's child right after its saml:Issuer child (where the SAML
+ * schema puts it), or first when there is none.  Sign inner elements
+ * before the outer ones.  Errors: TL_EINVAL (no ID), TL_ECRYPTO, TL_ENOMEM.
+ */
+int xsig_sign(xmlNodePtr e, EVP_PKEY *key, struct tl_err *err);
+
+/*
+ * The signature of an HTTP-Redirect message: the octets of data signed
+ * with key (RSA-SHA256, or ECDSA-SHA256 in XML Signature's r || s form),
+ * base64 in a new string (free()), and the SigAlg URI in *alg (static).
+ * NULL on failure.
+ */
+char *xsig_sign_octets(EVP_PKEY *key, const void *data, size_t len, const char **alg);
+
+/* The public keys of the base64 DER certificates certs[0..n), into out (EVP_PKEY_free each). */
+int xsig_keys_from_certs(const char *const *certs, int n, EVP_PKEY **out, int max);
+
+#endif
