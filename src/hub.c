@@ -164,6 +164,7 @@ static void hub_pentry_free(void *p)
 	mdm_free(e->model);
 	for (int i = 0; i < e->nkeys; i++)
 		EVP_PKEY_free(e->keys[i]);
+	EVP_PKEY_free(e->enc);
 	free(e);
 }
 
@@ -218,14 +219,6 @@ static void hub_pcache_evict(struct hub_pcache *pc)
 	g_hash_table_remove(pc->entries, victim->entity_id);
 }
 
-static int hub_has_encryption_key(const struct mdm_role *r)
-{
-	for (const struct mdm_key *k = r ? r->keys : NULL; k != NULL; k = k->next)
-		if (k->use != MDM_USE_SIGNING && k->cert_ok)
-			return 1;
-	return 0;
-}
-
 /* Load xml as a provider of pc (write lock held).  Takes model. */
 static int hub_pcache_load(struct hub_pcache *pc, const char *entity_id, unsigned version,
                            const char *xml, struct mdm_entity *model, struct tl_err *err)
@@ -244,10 +237,6 @@ static int hub_pcache_load(struct hub_pcache *pc, const char *entity_id, unsigne
 		                  entity_id, lrc ? lasso_strerror(lrc) : "no such provider after loading");
 	}
 	lasso_provider_set_server_signing_key(p, pc->signing_key);
-	if (pc->encrypt && hub_has_encryption_key(mdm_role(model, pc->kind))) {
-		lasso_provider_set_encryption_mode(p, LASSO_ENCRYPTION_MODE_ASSERTION);
-		lasso_provider_set_encryption_sym_key_type(p, LASSO_ENCRYPTION_SYM_KEY_TYPE_AES_256);
-	}
 	e = calloc(1, sizeof(*e));
 	if (e == NULL || (e->entity_id = strdup(entity_id)) == NULL) {
 		free(e);
@@ -265,6 +254,13 @@ static int hub_pcache_load(struct hub_pcache *pc, const char *entity_id, unsigne
 			if (k->use != MDM_USE_ENCRYPTION && k->cert_b64 != NULL)
 				certs[n++] = k->cert_b64;
 		e->nkeys = xsig_keys_from_certs(certs, n, e->keys, 8);
+		for (const struct mdm_key *k = r ? r->keys : NULL; k != NULL && e->enc == NULL; k = k->next) {
+			if (k->use == MDM_USE_SIGNING || k->cert_b64 == NULL)
+				continue;
+			if (xsig_keys_from_certs(&k->cert_b64, 1, &e->enc, 1) == 1)
+				for (const struct mdm_method *m = k->methods; m != NULL; m = m->next)
+					e->gcm |= m->algorithm != NULL && strstr(m->algorithm, "-gcm") != NULL;
+		}
 	}
 	atomic_store(&e->used, atomic_fetch_add(&pc->tick, 1) + 1);
 	g_hash_table_insert(pc->entries, e->entity_id, e);
@@ -982,6 +978,11 @@ int hub_open(struct hub **out, struct tl_ctx *ctx, struct tl_err *err)
 	    (rc = hub_cert_b64(h, "keys/hub-encryption.crt", &h->enc_cert_b64, err)) != TL_OK ||
 	    (rc = hub_secret(h, err)) != TL_OK)
 		goto fail;
+	ctx_path(ctx, "keys/hub-signing.key", path);
+	if ((h->sign_pkey = keys_load_private(path, err)) == NULL) {
+		rc = err->code;
+		goto fail;
+	}
 	if ((h->sp_metadata = hub_sp_metadata_build(h, &h->sp_metadata_len)) == NULL) {
 		rc = tl_err_set(err, TL_ENOMEM, "out of memory writing the hub's metadata");
 		goto fail;
@@ -1040,6 +1041,7 @@ void hub_close(struct hub *h)
 	free(h->sign_cert_b64);
 	free(h->enc_cert_b64);
 	free(h->sp_metadata);
+	EVP_PKEY_free(h->sign_pkey);
 	pthread_mutex_destroy(&h->dir_lock);
 	pthread_mutex_destroy(&h->purge_lock);
 	pthread_cond_destroy(&h->purge_cond);

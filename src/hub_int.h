@@ -48,6 +48,8 @@ struct hub_pentry {
 	struct mdm_entity *model;    /* its model (read-only while the lock is held) */
 	EVP_PKEY *keys[8];           /* its signing keys (from the model's certificates) */
 	int nkeys;
+	EVP_PKEY *enc;               /* its encryption key, or NULL */
+	int gcm;                     /* it lists AES-GCM among its EncryptionMethods */
 	atomic_ullong used;          /* the cache's clock when last used */
 };
 
@@ -97,6 +99,7 @@ struct hub {
 	char idp_id[CONF_STR_MAX + 32], sp_id[CONF_STR_MAX + 32];
 	char sso_url[CONF_STR_MAX + 32], acs_url[CONF_STR_MAX + 32], ds_url[CONF_STR_MAX + 32];
 	char *sign_key, *sign_cert, *enc_key, *enc_cert; /* PEM */
+	EVP_PKEY *sign_pkey;         /* the hub's signing key, decoded once */
 	char *sign_cert_b64, *enc_cert_b64;
 	unsigned char secret[HUB_SECRET_LEN];
 	char *sp_metadata;
@@ -145,6 +148,35 @@ int hub_random_hex(char *out, size_t n, struct tl_err *err);
 
 /* ISO 8601 UTC of t ("2026-12-01T10:00:00Z"). */
 void hub_time(time_t t, char out[32]);
+
+/* ---- hub_resp.c ----------------------------------------------------- */
+
+#define HUB_ST_RESPONDER "urn:oasis:names:tc:SAML:2.0:status:Responder"
+#define HUB_ST_REQUESTER "urn:oasis:names:tc:SAML:2.0:status:Requester"
+
+struct hub_attr_out {
+	const char *name, *friendly;      /* canonical name; friendly name or NULL */
+	const char *const *values;
+	int nvalues;
+};
+
+/* What the hub answers a service. */
+struct hub_resp_in {
+	const char *sp, *acs, *in_response_to, *relay;
+	const char *status1, *status2;    /* status2 NULL: Success, with the assertion below */
+	const char *message;              /* StatusMessage of an error */
+	const char *nameid, *nameid_fmt, *cls;
+	time_t authn_instant;
+	const struct hub_attr_out *attrs;
+	int nattrs;
+	EVP_PKEY *enc;                    /* encrypt the assertion to this key (NULL: do not) */
+	int gcm;                          /* with AES-256-GCM (else CBC) */
+};
+
+/* The Response, signed (assertion, then Response), as base64 (free()). */
+int hub_resp_build(struct hub *h, const struct hub_resp_in *in, char **b64, struct tl_err *err);
+/* Build it and answer with the auto-submitting form to in->acs (or an error page). */
+void hub_resp_send(struct hub *h, struct hub_response *rs, const struct hub_resp_in *in);
 
 /* ---- hub_sso.c ------------------------------------------------------ */
 

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <libxml/parser.h>
 #include <libxml/tree.h>
 
 #include "tillit/agr.h"
@@ -36,6 +37,7 @@
 #define SSO_NAMEID_TRANSIENT "urn:oasis:names:tc:SAML:2.0:nameid-format:transient"
 #define SSO_NAMEID_PERSISTENT "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"
 #define SSO_NAMEID_UNSPECIFIED "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified"
+#define SSO_BINDING_POST "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
 #define SSO_BEARER "urn:oasis:names:tc:SAML:2.0:cm:bearer"
 #define SSO_AC_UNSPECIFIED "urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified"
 #define SSO_ST_RESPONDER "urn:oasis:names:tc:SAML:2.0:status:Responder"
@@ -163,57 +165,89 @@ static char *sso_cookie(const char *header, const char *name)
 
 /* ---- SAML error Responses to a service ------------------------------------ */
 
-static LassoSamlp2StatusCode *sso_status_code(const char *value)
+/* A SAML error Response (status1 / status2, message) to the service's ACS, in rs. */
+static void sso_send_error(struct hub *h, struct hub_response *rs, const char *sp, const char *acs,
+                           const char *req_id, const char *relay, const char *status1,
+                           const char *status2, const char *message)
 {
-	LassoSamlp2StatusCode *c = LASSO_SAMLP2_STATUS_CODE(lasso_samlp2_status_code_new());
+	struct hub_resp_in in;
 
-	c->Value = g_strdup(value);
-	return c;
-}
-
-/*
- * Turn login's response into an error with status (Responder or
- * Requester) / status2 and deliver it to the service (form in rs).
- * Needs the service's provider held (idp_side).
- */
-static void sso_send_error(struct hub *h, LassoLogin *login, const char *status, const char *status2,
-                           const char *message, const char *relay, struct hub_response *rs)
-{
-	LassoProfile *p = LASSO_PROFILE(login);
-	LassoSamlp2StatusResponse *resp;
-	LassoSamlp2Status *st;
-	const char *fields[4];
-	int lrc;
-
-	if (!LASSO_IS_SAMLP2_STATUS_RESPONSE(p->response)) {
-		sso_refuse(h, rs, 500, p->remote_providerID, "cannot answer the service: %s", message);
-		return;
-	}
-	resp = LASSO_SAMLP2_STATUS_RESPONSE(p->response);
-	st = LASSO_SAMLP2_STATUS(lasso_samlp2_status_new());
-	st->StatusCode = sso_status_code(status);
-	if (status2 != NULL)
-		st->StatusCode->StatusCode = sso_status_code(status2);
-	st->StatusMessage = g_strdup(message);
-	if (resp->Status != NULL)
-		g_object_unref(resp->Status);
-	resp->Status = st;
-	lrc = lasso_login_build_authn_response_msg(login);
-	if (lrc != 0 || p->msg_url == NULL || p->msg_body == NULL) {
-		sso_refuse(h, rs, 500, p->remote_providerID, "cannot build the error response (%s): %s",
-		           lasso_strerror(lrc), message);
-		return;
-	}
-	fields[0] = "SAMLResponse";
-	fields[1] = p->msg_body;
-	fields[2] = "RelayState";
-	fields[3] = relay;
-	hub_post_form(h, rs, p->msg_url, fields, 2);
-	atomic_fetch_add(&h->n_errors_sent, 1);
-	log_info("sso: sent %s to %s: %s", status2 ? status2 : status, p->remote_providerID, message);
+	memset(&in, 0, sizeof(in));
+	in.sp = sp;
+	in.acs = acs;
+	in.in_response_to = req_id;
+	in.relay = relay;
+	in.status1 = status1;
+	in.status2 = status2;
+	in.message = message;
+	hub_resp_send(h, rs, &in);
 }
 
 /* ---- the upstream request ---------------------------------------------- */
+
+/* Sign an HTTP-Redirect URL (lasso's, unsigned) in place: "&SigAlg=..&Signature=.." appended. */
+static int sso_sign_redirect(struct hub *h, char **url, struct tl_err *err)
+{
+	const char *q = strchr(*url, '?'), *alg;
+	struct buf b;
+	char *sig, *ealg, *esig, *out;
+	size_t len;
+	int rc;
+
+	if (q == NULL)
+		return tl_err_set(err, TL_EINTERNAL, "the AuthnRequest URL has no query");
+	buf_init(&b, HUB_PAGE_MAX);
+	alg = xsig_sig_alg(h->sign_pkey);
+	ealg = util_url_encode(alg);
+	buf_printf(&b, "%s&SigAlg=%s", q + 1, ealg ? ealg : "");
+	sig = xsig_sign_octets(h->sign_pkey, b.data, b.len, &alg);
+	esig = sig ? util_url_encode(sig) : NULL;
+	buf_reset(&b);
+	rc = esig ? buf_printf(&b, "%s&SigAlg=%s&Signature=%s", *url, ealg, esig) : TL_ECRYPTO;
+	free(ealg);
+	free(sig);
+	free(esig);
+	if (rc != TL_OK || (out = buf_steal(&b, &len)) == NULL) {
+		buf_free(&b);
+		return tl_err_set(err, TL_ECRYPTO, "cannot sign the AuthnRequest");
+	}
+	g_free(*url);
+	*url = g_strdup(out);
+	free(out);
+	return TL_OK;
+}
+
+/* Sign an HTTP-POST message (base64 XML, lasso's, unsigned) in place. */
+static int sso_sign_post(struct hub *h, char **b64, struct tl_err *err)
+{
+	char *xml = NULL, *enc = NULL;
+	size_t len = 0;
+	xmlDocPtr doc;
+	xmlChar *out = NULL;
+	int outlen = 0, rc;
+
+	if ((rc = saml_base64_decode(*b64, strlen(*b64), SAML_INFLATED_MAX, &xml, &len, err)) != TL_OK)
+		return rc;
+	doc = xmlReadMemory(xml, (int)len, NULL, NULL, XML_PARSE_NONET);
+	free(xml);
+	if (doc == NULL)
+		return tl_err_set(err, TL_EINTERNAL, "lasso's AuthnRequest is not well-formed");
+	rc = xsig_sign(xmlDocGetRootElement(doc), h->sign_pkey, err);
+	if (rc == TL_OK) {
+		xmlDocDumpMemoryEnc(doc, &out, &outlen, "UTF-8");
+		enc = out ? util_base64(out, (size_t)outlen) : NULL;
+		if (enc == NULL)
+			rc = tl_err_set(err, TL_ENOMEM, "out of memory signing the AuthnRequest");
+		else {
+			g_free(*b64);
+			*b64 = g_strdup(enc);
+		}
+	}
+	xmlFree(out);
+	free(enc);
+	xmlFreeDoc(doc);
+	return rc;
+}
 
 /*
  * The hub's AuthnRequest to idp for the waiting login nonce: the service's
@@ -270,13 +304,16 @@ static int sso_upstream(struct hub *h, const char *idp, const char *nonce, json_
 	}
 	g_free(p->msg_relayState);
 	p->msg_relayState = g_strdup(nonce);
-	lasso_profile_set_signature_hint(p, LASSO_PROFILE_SIGNATURE_HINT_FORCE);
+	/* signed here (xsig.h), not by lasso: its signing copies the key each time */
+	lasso_profile_set_signature_hint(p, LASSO_PROFILE_SIGNATURE_HINT_FORBID);
 	lrc = lasso_login_build_authn_request_msg(login);
 	if (lrc != 0 || p->msg_url == NULL) {
 		rc = tl_err_set(err, TL_EINTERNAL, "cannot build the AuthnRequest to %.200s: %s", idp,
 		                lasso_strerror(lrc));
 		goto out;
 	}
+	if ((rc = post ? sso_sign_post(h, &p->msg_body, err) : sso_sign_redirect(h, &p->msg_url, err)) != TL_OK)
+		goto out;
 	if ((*req_id = strdup(LASSO_SAMLP2_REQUEST_ABSTRACT(req)->ID)) == NULL) {
 		rc = tl_err_set(err, TL_ENOMEM, "out of memory");
 		goto out;
@@ -502,6 +539,40 @@ static const char *sso_nameid_format(const struct saml_request *q, const struct 
 	return NULL;
 }
 
+/*
+ * The AssertionConsumerService the answer goes to (borrowed from the
+ * model): the request's URL (with HTTP-POST), its index, else the
+ * default one (isDefault, else the first not marked false, else the
+ * first).  NULL when none is an HTTP-POST endpoint of the service.
+ */
+static const char *sso_acs_url(const struct saml_request *q, const struct mdm_entity *sp)
+{
+	const struct mdm_role *r = mdm_role(sp, MDM_ROLE_SP);
+	const struct mdm_endpoint *dflt = NULL, *unmarked = NULL, *first = NULL;
+
+	for (const struct mdm_endpoint *e = r ? r->endpoints : NULL; e != NULL; e = e->next) {
+		if (strcmp(e->element, "AssertionConsumerService") != 0 || e->location == NULL)
+			continue;
+		if (q->acs_url != NULL || q->acs_index >= 0) {
+			if ((q->acs_url != NULL && strcmp(q->acs_url, e->location) == 0) ||
+			    (q->acs_url == NULL && e->index == q->acs_index))
+				return e->binding && strcmp(e->binding, SSO_BINDING_POST) == 0 ? e->location : NULL;
+			continue;
+		}
+		if (e->binding == NULL || strcmp(e->binding, SSO_BINDING_POST) != 0)
+			continue;
+		if (first == NULL)
+			first = e;
+		if (dflt == NULL && e->is_default == 1)
+			dflt = e;
+		if (unmarked == NULL && e->is_default == -1)
+			unmarked = e;
+	}
+	if (q->acs_url != NULL || q->acs_index >= 0)
+		return NULL;
+	return dflt ? dflt->location : unmarked ? unmarked->location : first ? first->location : NULL;
+}
+
 void hub_sso(struct hub *h, const struct hub_request *rq, struct hub_response *rs)
 {
 	const struct conf *c = &h->ctx->conf;
@@ -514,14 +585,14 @@ void hub_sso(struct hub *h, const struct hub_request *rq, struct hub_response *r
 	int redirect = strcmp(rq->method, "POST") != 0, bad = 0, lrc, rc, has_sig;
 	const char *form = redirect ? rq->query : rq->body;
 	size_t flen = form == NULL ? 0 : redirect ? strlen(form) : rq->body_len;
-	char *xml = NULL, *relay = NULL, *enc = NULL, *b64 = NULL, *dump = NULL;
+	char *xml = NULL, *relay = NULL, *enc = NULL, *b64 = NULL;
 	char nonce[HUB_NONCE_LEN + 1];
 	size_t xlen = 0;
 	unsigned status;
 	time_t now = util_now(), exp;
 	unsigned char rkey[1 + UTIL_SHA256_LEN];
 	json_t *state = NULL, *cand = NULL;
-	const char *why, *fmt;
+	const char *why, *fmt, *acs = NULL;
 
 	memset(&q, 0, sizeof(q));
 	if (redirect && (enc = saml_field(form, flen, "SAMLEncoding", 256, &bad)) != NULL &&
@@ -602,7 +673,8 @@ void hub_sso(struct hub *h, const struct hub_request *rq, struct hub_response *r
 		           why ? why : "lasso cannot process it", lasso_strerror(lrc));
 		goto out;
 	}
-	if (login->protocolProfile != LASSO_LOGIN_PROTOCOL_PROFILE_BRWS_POST) {
+	if (login->protocolProfile != LASSO_LOGIN_PROTOCOL_PROFILE_BRWS_POST ||
+	    (acs = sso_acs_url(&q, pe->model)) == NULL) {
 		sso_refuse(h, rs, 400, q.issuer, "the AuthnRequest asks for a response binding other than "
 		                                 "HTTP-POST, the only one the hub answers with");
 		goto out;
@@ -637,8 +709,8 @@ void hub_sso(struct hub *h, const struct hub_request *rq, struct hub_response *r
 		}
 	}
 	if ((fmt = sso_nameid_format(&q, pe->model)) == NULL) {
-		sso_send_error(h, login, SSO_ST_REQUESTER, SSO_ST_INVALID_NAMEID_POLICY,
-		               "the hub issues transient and persistent NameIDs only", relay, rs);
+		sso_send_error(h, rs, q.issuer, acs, q.id, relay, SSO_ST_REQUESTER, SSO_ST_INVALID_NAMEID_POLICY,
+		               "the hub issues transient and persistent NameIDs only");
 		goto out;
 	}
 	if ((d = hub_dir_get(h, &err)) == NULL) {
@@ -648,19 +720,18 @@ void hub_sso(struct hub *h, const struct hub_request *rq, struct hub_response *r
 	cand = json_array();
 	sso_candidates(h, d, &q, cand);
 	if (json_array_size(cand) == 0 && sso_classes_owned(h, &q)) {
-		sso_send_error(h, login, SSO_ST_RESPONDER, SSO_ST_NO_AUTHN_CONTEXT,
+		sso_send_error(h, rs, q.issuer, acs, q.id, relay, SSO_ST_RESPONDER, SSO_ST_NO_AUTHN_CONTEXT,
 		               "no identity provider the service may use is certified for the assurance "
-		               "level it asked for", relay, rs);
+		               "level it asked for");
 		goto out;
 	}
 	if (json_array_size(cand) == 0) {
-		sso_send_error(h, login, SSO_ST_RESPONDER, SSO_ST_NO_AVAILABLE_IDP,
+		sso_send_error(h, rs, q.issuer, acs, q.id, relay, SSO_ST_RESPONDER, SSO_ST_NO_AVAILABLE_IDP,
 		               q.nidps > 0 ? "none of the IdPs the service named is a member of the federation"
-		                           : "the federation has no identity provider yet", relay, rs);
+		                           : "the federation has no identity provider yet");
 		goto out;
 	}
-	dump = lasso_login_dump(login);
-	if (dump == NULL || hub_random_hex(nonce, HUB_NONCE_LEN / 2, &err) != TL_OK) {
+	if (hub_random_hex(nonce, HUB_NONCE_LEN / 2, &err) != TL_OK) {
 		sso_refuse(h, rs, 500, q.issuer, "cannot keep the login: %s", err.msg[0] ? err.msg : "out of memory");
 		goto out;
 	}
@@ -669,7 +740,7 @@ void hub_sso(struct hub *h, const struct hub_request *rq, struct hub_response *r
 		for (int i = 0; i < q.nclasses; i++)
 			json_array_append_new(classes, json_string(q.classes[i]));
 		state = json_pack("{s:s, s:s?, s:s, s:s, s:o, s:s?, s:s, s:i, s:b, s:b}", "sp", q.issuer,
-		                  "relay", relay, "dump", dump, "req", q.id, "classes", classes, "cmp",
+		                  "relay", relay, "acs", acs, "req", q.id, "classes", classes, "cmp",
 		                  q.comparison, "fmt", fmt, "attr_index", q.attr_index, "force", q.force_authn,
 		                  "passive", q.is_passive);
 	}
@@ -713,7 +784,6 @@ out:
 	hub_dir_put(d);
 	json_decref(state);
 	json_decref(cand);
-	g_free(dump);
 	saml_request_free(&q);
 	free(xml);
 	free(relay);
@@ -1091,25 +1161,6 @@ static const char *sso_assurance(struct hub *h, const char *idp, const char *cls
 	return NULL;
 }
 
-static void sso_add_attr(LassoSaml2AttributeStatement *st, const struct attr_def *d, const char *name,
-                         const char *const *values, int n)
-{
-	LassoSaml2Attribute *at = LASSO_SAML2_ATTRIBUTE(lasso_saml2_attribute_new());
-
-	at->Name = g_strdup(name);
-	at->NameFormat = g_strdup(ATTR_NAMEFORMAT_URI);
-	if (d != NULL)
-		at->FriendlyName = g_strdup(d->friendly);
-	for (int i = 0; i < n; i++) {
-		LassoSaml2AttributeValue *v = LASSO_SAML2_ATTRIBUTE_VALUE(lasso_saml2_attribute_value_new());
-		LassoMiscTextNode *t = LASSO_MISC_TEXT_NODE(lasso_misc_text_node_new_with_string(values[i]));
-		t->text_child = TRUE;
-		v->any = g_list_append(v->any, t);
-		at->AttributeValue = g_list_append(at->AttributeValue, v);
-	}
-	st->Attribute = g_list_append(st->Attribute, at);
-}
-
 /* What the hub tells the service about the person, and the audit's list of names. */
 struct sso_release {
 	const char *sp, *idp, *user;      /* user: the stable key, or the IdP's NameID */
@@ -1119,102 +1170,87 @@ struct sso_release {
 	const char *scope;                /* the IdP's scope, for the identifiers the hub makes */
 	int attr_index;
 	json_t *released;                 /* friendly names released (out) */
+	char nameid[REL_PSEUDONYM_LEN + 2];              /* (out) */
+	struct hub_attr_out out[SAML_MAX_ATTRS + 2];     /* (out) */
+	int nout;
+	char made[2][REL_PSEUDONYM_LEN + 260];           /* values of the identifiers made */
+	const char *made_v[2];
 };
 
-static int sso_fill_assertion(struct hub *h, LassoSaml2Assertion *as, struct sso_release *x,
-                              struct tl_err *err)
+static void sso_out(struct sso_release *x, const struct attr_def *d, const char *name,
+                    const char *const *values, int n)
+{
+	struct hub_attr_out *o = &x->out[x->nout++];
+
+	o->name = name;
+	o->friendly = d ? d->friendly : NULL;
+	o->values = values;
+	o->nvalues = n;
+	json_array_append_new(x->released, json_string(d ? d->friendly : name));
+}
+
+/* The NameID and the attributes the service gets (in x). */
+static int sso_release(struct hub *h, struct sso_release *x, struct agr *ag, struct tl_err *err)
 {
 	struct rel_set wanted;
-	struct agr ag;
 	struct store_txn txn;
-	LassoSaml2AttributeStatement *st;
-	LassoSaml2NameID *nid;
-	char id[REL_PSEUDONYM_LEN + 2], scoped[REL_PSEUDONYM_LEN + 260];
-	const char *scope = x->scope;
-	int rc, have_agreement;
+	char id[REL_PSEUDONYM_LEN + 2];
+	int rc;
 
 	/* NameID */
 	if (strcmp(x->fmt, SSO_NAMEID_PERSISTENT) == 0) {
 		if ((rc = rel_pseudonym(h->secret, sizeof(h->secret), SSO_LABEL_PERSISTENT, x->idp, x->user,
-		                        x->sp, id)) != TL_OK)
+		                        x->sp, x->nameid)) != TL_OK)
 			return tl_err_set(err, rc, "cannot compute the persistent NameID");
 	} else {
-		id[0] = '_';
-		if ((rc = hub_random_hex(id + 1, REL_PSEUDONYM_LEN / 2, err)) != TL_OK)
+		x->nameid[0] = '_';
+		if ((rc = hub_random_hex(x->nameid + 1, REL_PSEUDONYM_LEN / 2, err)) != TL_OK)
 			return rc;
 	}
-	nid = LASSO_SAML2_NAME_ID(lasso_saml2_name_id_new_with_string(id));
-	nid->Format = g_strdup(x->fmt);
-	nid->NameQualifier = g_strdup(h->idp_id);
-	nid->SPNameQualifier = g_strdup(x->sp);
-	if (as->Subject == NULL) {
-		g_object_unref(nid);
-		return tl_err_set(err, TL_EINTERNAL, "the assertion lasso built has no Subject");
-	}
-	if (as->Subject->NameID != NULL)
-		g_object_unref(as->Subject->NameID);
-	as->Subject->NameID = nid;
-
+	x->released = json_array();
+	x->nout = 0;
 	/* attributes: wanted, within the agreement, of what the IdP sent */
-	rel_wanted(x->sp_model, x->attr_index, &wanted);
 	if ((rc = store_txn_begin(h->ctx->store, &txn, 1, err)) != TL_OK)
 		return rc;
-	rc = agr_get(&txn, x->sp, &ag, err);
+	rc = agr_get(&txn, x->sp, ag, err);
 	store_abort(&txn);
-	if (rc != TL_OK && rc != TL_ENOENT)
-		return rc;
-	have_agreement = rc == TL_OK;
-	x->released = json_array();
-	if (!have_agreement) {
+	if (rc == TL_ENOENT) {
 		log_info("sso: %s has no attribute release agreement: no attributes released", x->sp);
 		return TL_OK;
 	}
-	st = LASSO_SAML2_ATTRIBUTE_STATEMENT(lasso_saml2_attribute_statement_new());
-	for (int i = 0; i < x->a->nattrs; i++) {
+	if (rc != TL_OK)
+		return rc;
+	rel_wanted(x->sp_model, x->attr_index, &wanted);
+	for (int i = 0; i < x->a->nattrs && x->nout < SAML_MAX_ATTRS; i++) {
 		const struct saml_attr *at = &x->a->attrs[i];
 		const struct attr_def *d = at->name ? attr_find(at->name) : NULL;
 		const char *name = d ? d->name : at->name;
-		if (name == NULL || !rel_set_has(&wanted, name) || !agr_allows(&ag, name))
+		if (name == NULL || !rel_set_has(&wanted, name) || !agr_allows(ag, name))
 			continue;
 		if (strcmp(name, "urn:oasis:names:tc:SAML:attribute:pairwise-id") == 0)
 			continue; /* the IdP's pairwise-id is for the hub; services get their own */
-		sso_add_attr(st, d, name, (const char *const *)at->values, at->nvalues);
-		json_array_append_new(x->released, json_string(d ? d->friendly : name));
+		sso_out(x, d, name, (const char *const *)at->values, at->nvalues);
 	}
 	/* identifiers the hub makes, scoped with the IdP's scope */
-	if (scope != NULL && x->user != NULL) {
+	if (x->scope != NULL && x->user != NULL) {
 		static const struct { const char *friendly, *label; int per_sp; } made[] = {
 			{ "subject-id", SSO_LABEL_SUBJECT, 0 }, { "pairwise-id", SSO_LABEL_PAIRWISE, 1 },
 		};
 		for (size_t k = 0; k < sizeof(made) / sizeof(made[0]); k++) {
 			const struct attr_def *d = attr_find(made[k].friendly);
-			const char *vals[1];
-			if (d == NULL || !rel_set_has(&wanted, d->name) || !agr_allows(&ag, d->name))
+			int dup = 0;
+			if (d == NULL || !rel_set_has(&wanted, d->name) || !agr_allows(ag, d->name))
 				continue;
-			{
-				/* an IdP's own subject-id was passed on above */
-				size_t j;
-				json_t *v;
-				int dup = 0;
-				json_array_foreach(x->released, j, v)
-					dup |= strcmp(json_string_value(v), made[k].friendly) == 0;
-				if (dup)
-					continue;
-			}
-			if (rel_pseudonym(h->secret, sizeof(h->secret), made[k].label, x->idp, x->user,
-			                  made[k].per_sp ? x->sp : NULL, id) != TL_OK)
+			for (int j = 0; j < x->nout; j++) /* an IdP's own subject-id was passed on above */
+				dup |= strcmp(x->out[j].name, d->name) == 0;
+			if (dup || rel_pseudonym(h->secret, sizeof(h->secret), made[k].label, x->idp, x->user,
+			                         made[k].per_sp ? x->sp : NULL, id) != TL_OK)
 				continue;
-			snprintf(scoped, sizeof(scoped), "%s@%s", id, scope);
-			vals[0] = scoped;
-			sso_add_attr(st, d, d->name, vals, 1);
-			json_array_append_new(x->released, json_string(made[k].friendly));
+			snprintf(x->made[k], sizeof(x->made[k]), "%s@%s", id, x->scope);
+			x->made_v[k] = x->made[k];
+			sso_out(x, d, d->name, &x->made_v[k], 1);
 		}
 	}
-	if (st->Attribute != NULL)
-		as->AttributeStatement = g_list_append(as->AttributeStatement, st);
-	else
-		g_object_unref(st);
-	agr_free(&ag);
 	return TL_OK;
 }
 
@@ -1284,20 +1320,21 @@ void hub_acs(struct hub *h, const struct hub_request *rq, struct hub_response *r
 	struct saml_assertion dec, *a = NULL;
 	struct hub_pentry *pe = NULL, *spe = NULL;
 	struct sso_release x;
-	LassoLogin *up = NULL, *down = NULL;
-	LassoSaml2Assertion *as = NULL;
+	struct agr ag;
+	LassoLogin *up = NULL;
+	xmlDocPtr decdoc = NULL;
 	char *xml = NULL, *b64 = NULL, *relay = NULL, *nonce = NULL, *idp = NULL, *scope = NULL;
 	size_t xlen = 0;
 	time_t uexp = 0, sexp = 0, now = util_now(), aexp = 0;
 	unsigned char akey[1 + UTIL_SHA256_LEN];
 	json_t *state = NULL;
 	const char *sp = NULL, *cls = NULL, *upstream_error = NULL;
-	char t_instant[32], t_nb[32], t_noa[32];
 	int bad = 0, rc, lrc;
 
 	memset(&r, 0, sizeof(r));
 	memset(&dec, 0, sizeof(dec));
 	memset(&x, 0, sizeof(x));
+	memset(&ag, 0, sizeof(ag));
 	if (rq->body == NULL || rq->body_len == 0) {
 		sso_refuse(h, rs, 400, rq->client, "no SAMLResponse in the request (HTTP-POST binding)");
 		goto out;
@@ -1364,6 +1401,13 @@ void hub_acs(struct hub *h, const struct hub_request *rq, struct hub_response *r
 			lrc = lasso_login_process_authn_response_msg(up, b64);
 			n = lrc == 0 ? lasso_login_get_assertion(up) : NULL;
 			orig = n ? lasso_node_get_original_xmlnode(n) : NULL;
+			/* the decrypted element, as a document of its own (namespaces reconciled) */
+			if (orig != NULL && (decdoc = xmlNewDoc(BAD_CAST "1.0")) != NULL) {
+				xmlNodePtr copy = xmlDocCopyNode(orig, decdoc, 1);
+				if (copy != NULL)
+					xmlDocSetRootElement(decdoc, copy);
+				orig = copy;
+			}
 			rc = orig ? saml_assertion_check_node(orig, &dec, &err)
 			          : tl_err_set(&err, TL_ECRYPTO, "the assertion cannot be decrypted (%s)",
 			                       lasso_strerror(lrc));
@@ -1417,11 +1461,6 @@ void hub_acs(struct hub *h, const struct hub_request *rq, struct hub_response *r
 		           err.msg);
 		goto out;
 	}
-	down = lasso_login_new_from_dump(h->idp_side.server, sso_js(state, "dump"));
-	if (down == NULL) {
-		sso_refuse(h, rs, 500, sp, "the waiting login cannot be restored");
-		goto out;
-	}
 	if (upstream_error == NULL) {
 		cls = sso_assurance(h, idp, a->authn_class, json_object_get(state, "classes"));
 		if (cls == NULL)
@@ -1446,24 +1485,8 @@ void hub_acs(struct hub *h, const struct hub_request *rq, struct hub_response *r
 		else
 			snprintf(msg, sizeof(msg), "the IdP answered %.200s%s%.200s", upstream_error,
 			         r.status_message ? ": " : "", r.status_message ? r.status_message : "");
-		sso_send_error(h, down, SSO_ST_RESPONDER, upstream_error, msg, sso_js(state, "relay"), rs);
-		goto out;
-	}
-	{
-		LassoSamlp2AuthnRequest *req = LASSO_SAMLP2_AUTHN_REQUEST(LASSO_PROFILE(down)->request);
-		if (req->NameIDPolicy != NULL) { /* the hub makes the NameID itself (below) */
-			g_free(req->NameIDPolicy->Format);
-			req->NameIDPolicy->Format = g_strdup(SSO_NAMEID_TRANSIENT);
-		}
-	}
-	lrc = lasso_login_validate_request_msg(down, TRUE, TRUE);
-	hub_time(a->authn_instant, t_instant);
-	hub_time(now - (time_t)c->clock_skew, t_nb);
-	hub_time(now + (time_t)c->assertion_lifetime, t_noa);
-	if (lrc == 0)
-		lrc = lasso_login_build_assertion(down, cls, t_instant, NULL, t_nb, t_noa);
-	if (lrc != 0 || (as = LASSO_SAML2_ASSERTION(lasso_login_get_assertion(down))) == NULL) {
-		sso_refuse(h, rs, 500, sp, "cannot build the assertion: %s", lasso_strerror(lrc));
+		sso_send_error(h, rs, sp, sso_js(state, "acs"), sso_js(state, "req"), sso_js(state, "relay"),
+		               SSO_ST_RESPONDER, upstream_error, msg);
 		goto out;
 	}
 	x.sp = sp;
@@ -1476,17 +1499,12 @@ void hub_acs(struct hub *h, const struct hub_request *rq, struct hub_response *r
 	x.sp_model = spe->model;
 	x.scope = scope;
 	x.attr_index = (int)json_integer_value(json_object_get(state, "attr_index"));
-	if (x.user == NULL || x.fmt == NULL) {
+	if (x.user == NULL || x.fmt == NULL || sso_js(state, "acs") == NULL) {
 		sso_refuse(h, rs, 400, idp, "the IdP's assertion names no subject");
 		goto out;
 	}
-	if ((rc = sso_fill_assertion(h, as, &x, &err)) != TL_OK) {
+	if ((rc = sso_release(h, &x, &ag, &err)) != TL_OK) {
 		sso_refuse(h, rs, 500, sp, "cannot build the assertion: %s", err.msg);
-		goto out;
-	}
-	lrc = lasso_login_build_authn_response_msg(down);
-	if (lrc != 0 || LASSO_PROFILE(down)->msg_url == NULL) {
-		sso_refuse(h, rs, 500, sp, "cannot build the response: %s", lasso_strerror(lrc));
 		goto out;
 	}
 	if ((rc = sso_audit(h, &x, cls, &err)) != TL_OK) {
@@ -1494,9 +1512,21 @@ void hub_acs(struct hub *h, const struct hub_request *rq, struct hub_response *r
 		goto out;
 	}
 	{
-		const char *fields[4] = { "SAMLResponse", LASSO_PROFILE(down)->msg_body, "RelayState",
-		                          sso_js(state, "relay") };
-		hub_post_form(h, rs, LASSO_PROFILE(down)->msg_url, fields, 2);
+		struct hub_resp_in in;
+		memset(&in, 0, sizeof(in));
+		in.sp = sp;
+		in.acs = sso_js(state, "acs");
+		in.in_response_to = sso_js(state, "req");
+		in.relay = sso_js(state, "relay");
+		in.nameid = x.nameid;
+		in.nameid_fmt = x.fmt;
+		in.cls = cls;
+		in.authn_instant = a->authn_instant;
+		in.attrs = x.out;
+		in.nattrs = x.nout;
+		in.enc = h->idp_side.encrypt ? spe->enc : NULL;
+		in.gcm = spe->gcm;
+		hub_resp_send(h, rs, &in);
 	}
 	atomic_fetch_add(&h->n_logins, 1);
 	{
@@ -1505,12 +1535,10 @@ void hub_acs(struct hub *h, const struct hub_request *rq, struct hub_response *r
 		free(names);
 	}
 out:
-	if (as != NULL)
-		g_object_unref(as);
 	if (up != NULL)
 		lasso_login_destroy(up);
-	if (down != NULL)
-		lasso_login_destroy(down);
+	xmlFreeDoc(decdoc);
+	agr_free(&ag);
 	if (pe != NULL)
 		hub_prov_release(&h->sp_side);
 	if (spe != NULL)

@@ -8,6 +8,8 @@
 #include <libxml/xmlIO.h>
 #include <openssl/bn.h>
 #include <openssl/ecdsa.h>
+#include <openssl/rand.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 
 #include "tillit/buf.h"
@@ -370,6 +372,11 @@ static unsigned char *xsig_ecdsa_raw(EVP_PKEY *key, const unsigned char *der, si
 	return out;
 }
 
+const char *xsig_sig_alg(EVP_PKEY *key)
+{
+	return EVP_PKEY_get_base_id(key) == EVP_PKEY_EC ? xsig_sigalgs[3].uri : xsig_sigalgs[0].uri;
+}
+
 char *xsig_sign_octets(EVP_PKEY *key, const void *data, size_t len, const char **alg)
 {
 	int ec = EVP_PKEY_get_base_id(key) == EVP_PKEY_EC;
@@ -486,6 +493,107 @@ fail:
 out:
 	buf_free(&b);
 	xmlFree(id);
+	return rc;
+}
+
+/* ---- encrypt ------------------------------------------------------------------------------ */
+
+#define XENC_NS "http://www.w3.org/2001/04/xmlenc#"
+
+/* AES-256 (CBC with PKCS#7 padding, or GCM) of p[0..n): IV || ciphertext [|| tag], base64. */
+static char *xsig_aes(const unsigned char *key, int gcm, const unsigned char *p, size_t n)
+{
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	size_t ivlen = gcm ? 12 : 16, cap = ivlen + n + 32;
+	unsigned char *out = malloc(cap);
+	int l1 = 0, l2 = 0, ok;
+	char *b64 = NULL;
+
+	ok = c != NULL && out != NULL && RAND_bytes(out, (int)ivlen) == 1 &&
+	     EVP_EncryptInit_ex(c, gcm ? EVP_aes_256_gcm() : EVP_aes_256_cbc(), NULL, key, out) == 1 &&
+	     EVP_EncryptUpdate(c, out + ivlen, &l1, p, (int)n) == 1 &&
+	     EVP_EncryptFinal_ex(c, out + ivlen + l1, &l2) == 1;
+	if (ok && gcm)
+		ok = EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, out + ivlen + l1 + l2) == 1;
+	if (ok)
+		b64 = util_base64(out, ivlen + (size_t)l1 + (size_t)l2 + (gcm ? 16 : 0));
+	EVP_CIPHER_CTX_free(c);
+	free(out);
+	return b64;
+}
+
+/* RSA-OAEP (SHA-1, MGF1-SHA-1) of the content key, base64. */
+static char *xsig_oaep(EVP_PKEY *rsa, const unsigned char *key, size_t n)
+{
+	EVP_PKEY_CTX *c = EVP_PKEY_CTX_new(rsa, NULL);
+	unsigned char out[1024];
+	size_t olen = sizeof(out);
+	char *b64 = NULL;
+
+	if (c != NULL && EVP_PKEY_encrypt_init(c) == 1 &&
+	    EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_OAEP_PADDING) == 1 &&
+	    EVP_PKEY_CTX_set_rsa_oaep_md(c, EVP_sha1()) == 1 && EVP_PKEY_CTX_set_rsa_mgf1_md(c, EVP_sha1()) == 1 &&
+	    EVP_PKEY_encrypt(c, out, &olen, key, n) == 1)
+		b64 = util_base64(out, olen);
+	EVP_PKEY_CTX_free(c);
+	return b64;
+}
+
+int xsig_encrypt(xmlNodePtr e, EVP_PKEY *rsa, int gcm, const char *wrap_name, struct tl_err *err)
+{
+	xmlBufferPtr xb = xmlBufferCreate();
+	unsigned char key[32];
+	char *data = NULL, *ekey = NULL;
+	xmlNodePtr wrap, ed, em, ki, ek, ekm, cd;
+	xmlNsPtr xenc, ds;
+	int rc = TL_ECRYPTO;
+
+	if (xb == NULL)
+		return tl_err_set(err, TL_ENOMEM, "out of memory encrypting");
+	if (RAND_bytes(key, sizeof(key)) != 1 || xmlNodeDump(xb, e->doc, e, 0, 0) < 0 ||
+	    (data = xsig_aes(key, gcm, xmlBufferContent(xb), (size_t)xmlBufferLength(xb))) == NULL ||
+	    (ekey = xsig_oaep(rsa, key, sizeof(key))) == NULL) {
+		tl_err_set(err, TL_ECRYPTO, "cannot encrypt for the service's key");
+		goto out;
+	}
+	/* the wrapper in e's namespace, as declared around e (e's own declaration goes with it) */
+	wrap = xmlNewNode(NULL, BAD_CAST wrap_name);
+	if (wrap != NULL && e->ns != NULL) {
+		xmlNsPtr wns = e->parent ? xmlSearchNsByHref(e->doc, e->parent, e->ns->href) : NULL;
+		if (wns == NULL)
+			wns = xmlNewNs(wrap, e->ns->href, e->ns->prefix);
+		xmlSetNs(wrap, wns);
+	}
+	ed = wrap ? xmlNewChild(wrap, NULL, BAD_CAST "EncryptedData", NULL) : NULL;
+	if (ed == NULL || (xenc = xmlNewNs(ed, BAD_CAST XENC_NS, BAD_CAST "xenc")) == NULL) {
+		xmlFreeNode(wrap);
+		rc = tl_err_set(err, TL_ENOMEM, "out of memory encrypting");
+		goto out;
+	}
+	xmlSetNs(ed, xenc);
+	xmlNewProp(ed, BAD_CAST "Type", BAD_CAST XENC_NS "Element");
+	em = xmlNewChild(ed, xenc, BAD_CAST "EncryptionMethod", NULL);
+	xmlNewProp(em, BAD_CAST "Algorithm",
+	           BAD_CAST(gcm ? "http://www.w3.org/2009/xmlenc11#aes256-gcm" : XENC_NS "aes256-cbc"));
+	ki = xmlNewChild(ed, NULL, BAD_CAST "KeyInfo", NULL);
+	ds = xmlNewNs(ki, BAD_CAST XSIG_NS, BAD_CAST "ds");
+	xmlSetNs(ki, ds);
+	ek = xmlNewChild(ki, xenc, BAD_CAST "EncryptedKey", NULL);
+	ekm = xmlNewChild(ek, xenc, BAD_CAST "EncryptionMethod", NULL);
+	xmlNewProp(ekm, BAD_CAST "Algorithm", BAD_CAST XENC_NS "rsa-oaep-mgf1p");
+	xsig_add(ekm, ds, "DigestMethod", XSIG_NS "sha1");
+	cd = xmlNewChild(ek, xenc, BAD_CAST "CipherData", NULL);
+	xmlNewChild(cd, xenc, BAD_CAST "CipherValue", BAD_CAST ekey);
+	cd = xmlNewChild(ed, xenc, BAD_CAST "CipherData", NULL);
+	xmlNewChild(cd, xenc, BAD_CAST "CipherValue", BAD_CAST data);
+	xmlReplaceNode(e, wrap);
+	xmlFreeNode(e);
+	rc = TL_OK;
+out:
+	OPENSSL_cleanse(key, sizeof(key));
+	xmlBufferFree(xb);
+	free(data);
+	free(ekey);
 	return rc;
 }
 

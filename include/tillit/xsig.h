@@ -62,6 +62,21 @@ int xsig_sign(xmlNodePtr e, EVP_PKEY *key, struct tl_err *err);
  */
 char *xsig_sign_octets(EVP_PKEY *key, const void *data, size_t len, const char **alg);
 
+/* The SignatureMethod / SigAlg URI xsig signs with for key. */
+const char *xsig_sig_alg(EVP_PKEY *key);
+
+/*
+ * Encrypt element e in place for the holder of the RSA key rsa (XML
+ * Encryption): e is serialised, encrypted with a fresh AES-256 key (GCM
+ * when gcm, else CBC), and replaced by a new element wrap_name in e's
+ * namespace (e.g. saml:EncryptedAssertion) holding the xenc:EncryptedData,
+ * whose KeyInfo carries the AES key encrypted with RSA-OAEP (MGF1 and
+ * digest SHA-1, as rsa-oaep-mgf1p defines).  e must declare every
+ * namespace it uses on itself or below (it is decrypted out of context).
+ * e is freed.  Errors: TL_ECRYPTO, TL_ENOMEM.
+ */
+int xsig_encrypt(xmlNodePtr e, EVP_PKEY *rsa, int gcm, const char *wrap_name, struct tl_err *err);
+
 /* The public keys of the base64 DER certificates certs[0..n), into out (EVP_PKEY_free each). */
 int xsig_keys_from_certs(const char *const *certs, int n, EVP_PKEY **out, int max);
 
