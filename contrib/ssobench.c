@@ -3,7 +3,10 @@
  * (its SSO hub), with this program playing the services and the member
  * IdPs, and the hub's CPU time per login read from /proc.
  *
- *   tillit-ssobench -d DIR --url URL --pid PID [--sps N] [--logins N] [--threads N]
+ *   tillit-ssobench -d DIR --url URL --pid PID [--base-url URL] [--sps N] [--logins N] [--threads N]
+ *
+ * --url is where tillitd listens; --base-url its configured base_url (the
+ * URLs in its messages), by default the same.
  *
  * Setup (in DIR, while tillitd runs; nothing is signed by the hub yet):
  * member "bench-sso" with N services (one shared key, unsigned
@@ -56,6 +59,7 @@
 
 struct sb {
 	const char *dir, *url;
+	const char *base;          /* the hub's base_url (its URLs in messages); default url */
 	char host[256];
 	int port;
 	int pid;
@@ -197,7 +201,7 @@ static char *authn_request(struct sb *b, int sp, const char *idp)
 	                     "Format=\"urn:oasis:names:tc:SAML:2.0:nameid-format:transient\"/>"
 	                     "<samlp:Scoping><samlp:IDPList><samlp:IDPEntry ProviderID=\"%s\"/></samlp:IDPList>"
 	                     "</samlp:Scoping></samlp:AuthnRequest>",
-	                     id, when, b->url, url, b->sp_ids[sp], idp);
+	                     id, when, b->base, url, b->sp_ids[sp], idp);
 	memset(&zs, 0, sizeof(zs));
 	deflateInit2(&zs, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY);
 	zs.next_in = (unsigned char *)xml;
@@ -478,6 +482,7 @@ int main(int argc, char **argv)
 		{ "data-dir", required_argument, NULL, 'd' }, { "url", required_argument, NULL, 'u' },
 		{ "pid", required_argument, NULL, 'p' }, { "sps", required_argument, NULL, 's' },
 		{ "logins", required_argument, NULL, 'n' }, { "threads", required_argument, NULL, 't' },
+		{ "base-url", required_argument, NULL, 'b' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sb b;
@@ -488,8 +493,9 @@ int main(int argc, char **argv)
 	b.nsps = 1000;
 	b.logins = 4000;
 	b.threads = 2;
-	while ((ch = getopt_long(argc, argv, "d:u:p:s:n:t:", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "d:u:p:s:n:t:b:", opts, NULL)) != -1) {
 		switch (ch) {
+		case 'b': b.base = optarg; break;
 		case 'd': b.dir = optarg; break;
 		case 'u': b.url = optarg; break;
 		case 'p': b.pid = atoi(optarg); break;
@@ -504,6 +510,8 @@ int main(int argc, char **argv)
 	    sscanf(b.url, "http://%255[^:]:%d", b.host, &b.port) != 2)
 		goto usage;
 	log_set_level(LOG_LVL_WARN);
+	if (b.base == NULL)
+		b.base = b.url;
 	if (hub_global_init(&err) != TL_OK) {
 		fprintf(stderr, "ssobench: %s\n", err.msg);
 		return 1;
@@ -514,7 +522,9 @@ int main(int argc, char **argv)
 	rc |= pass(&b, "cold", b.nsps);
 	fprintf(stderr, "ssobench: warm pass, %d logins\n", b.logins);
 	rc |= pass(&b, "warm", b.logins);
-	printf("hub_vmrss %ld KB\nhub_vmhwm %ld KB\n", status_kb(b.pid, "VmRSS:"), status_kb(b.pid, "VmHWM:"));
+	printf("hub_vmrss %ld KB\nhub_vmhwm %ld KB\nhub_rss_anon %ld KB\nhub_rss_file %ld KB\n",
+	       status_kb(b.pid, "VmRSS:"), status_kb(b.pid, "VmHWM:"), status_kb(b.pid, "RssAnon:"),
+	       status_kb(b.pid, "RssFile:"));
 	for (int i = 0; i < 2; i++)
 		peer_free(&b.idp[i]);
 	for (int i = 0; i < b.nsps; i++)
@@ -522,7 +532,7 @@ int main(int argc, char **argv)
 	free(b.sp_ids);
 	return rc ? 1 : 0;
 usage:
-	fprintf(stderr, "usage: tillit-ssobench -d DIR --url http://ADDR:PORT --pid PID [--sps N] "
+	fprintf(stderr, "usage: tillit-ssobench -d DIR --url http://ADDR:PORT --pid PID [--base-url URL] [--sps N] "
 	                "[--logins N] [--threads N]\n");
 	return 2;
 }

@@ -379,42 +379,36 @@ const struct hub_idp *hub_dir_find(const struct hub_dir *d, const char *entity_i
 	return bsearch(&key, d->idps, d->n, sizeof(key), hub_idp_cmp);
 }
 
-static char *hub_dup_text(const struct mdm_role *r, const char *element, const char *lang)
+static char *hub_jdup(json_t *o, const char *k)
 {
-	for (const struct mdm_text *t = r->ui; t != NULL; t = t->next)
-		if (strcmp(t->element, element) == 0 && t->value != NULL &&
-		    (lang == NULL || (t->lang != NULL && strcmp(t->lang, lang) == 0)))
-			return strdup(t->value);
-	return NULL;
+	const char *v = json_string_value(json_object_get(o, k));
+
+	return v ? strdup(v) : NULL;
 }
 
-static int hub_idp_from_model(const struct mdm_entity *m, struct hub_idp *p)
+/* A directory record (reg.h, STORE_DB_IDP_DIR) into p. */
+static int hub_idp_from_record(const struct store_val *v, struct hub_idp *p)
 {
-	const struct mdm_role *r = mdm_role(m, MDM_ROLE_IDP);
+	json_t *o = json_loadb(v->data, v->len, 0, NULL), *sc;
+	size_t i;
 
 	memset(p, 0, sizeof(*p));
-	if ((p->entity_id = strdup(m->entity_id)) == NULL)
-		return TL_ENOMEM;
-	p->name_sv = hub_dup_text(r, "DisplayName", "sv");
-	p->name_en = hub_dup_text(r, "DisplayName", "en");
-	if (p->name_sv == NULL && p->name_en == NULL) {
-		/* no mdui: the organisation's display name, else the entityID (ds_name) */
-		for (const struct mdm_text *t = m->org; t != NULL; t = t->next)
-			if (strcmp(t->element, "OrganizationDisplayName") == 0 && t->value != NULL) {
-				if (t->lang != NULL && strcmp(t->lang, "sv") == 0 && p->name_sv == NULL)
-					p->name_sv = strdup(t->value);
-				else if (p->name_en == NULL)
-					p->name_en = strdup(t->value);
-			}
+	if (o == NULL || (p->entity_id = hub_jdup(o, "entity_id")) == NULL) {
+		json_decref(o);
+		return TL_EPARSE;
 	}
-	p->desc_sv = hub_dup_text(r, "Description", "sv");
-	p->desc_en = hub_dup_text(r, "Description", "en");
-	p->logo = hub_dup_text(r, "Logo", NULL);
-	for (const struct mdm_scope *s = r->scopes; s != NULL && p->nscopes < 16; s = s->next) {
-		if (s->value == NULL || (p->scopes[p->nscopes] = strdup(s->value)) == NULL)
+	p->name_sv = hub_jdup(o, "name_sv");
+	p->name_en = hub_jdup(o, "name_en");
+	p->desc_sv = hub_jdup(o, "desc_sv");
+	p->desc_en = hub_jdup(o, "desc_en");
+	p->logo = hub_jdup(o, "logo");
+	json_array_foreach(json_object_get(o, "scopes"), i, sc) {
+		const char *val = json_string_value(json_array_get(sc, 0));
+		if (p->nscopes == 16 || val == NULL || (p->scopes[p->nscopes] = strdup(val)) == NULL)
 			continue;
-		p->scope_regexp[p->nscopes++] = s->regexp == 1;
+		p->scope_regexp[p->nscopes++] = json_is_true(json_array_get(sc, 1));
 	}
+	json_decref(o);
 	return TL_OK;
 }
 
@@ -544,33 +538,20 @@ static int hub_dir_build(struct hub *h, struct hub_dir **out, struct tl_err *err
 		return rc;
 	}
 	d->gen = reg_generation(&txn);
-	store_iter_begin(&txn, STORE_DB_ENTITIES, NULL, 0, &it);
+	store_iter_begin(&txn, STORE_DB_IDP_DIR, NULL, 0, &it);
 	while (rc == TL_OK && store_iter_next(&it, &k, &v)) {
-		json_t *e = json_loadb(v.data, v.len, 0, NULL);
-		const char *state = e ? json_string_value(json_object_get(e, "state")) : NULL;
-		unsigned version = e ? (unsigned)json_integer_value(json_object_get(e, "approved_version")) : 0;
-		struct store_val xml;
-		struct mdm_entity *m = NULL;
-		struct tl_err e2;
-
-		if (state != NULL && strcmp(state, "approved") == 0 && version > 0 && k.len == UTIL_SHA1_LEN &&
-		    reg_version_xml_get(&txn, k.data, version, &xml) == TL_OK &&
-		    hub_model(h, &txn, k.data, version, &xml, &m, &e2) == TL_OK &&
-		    mdm_role(m, MDM_ROLE_IDP) != NULL) {
-			if (d->n == cap) {
-				struct hub_idp *ni;
-				cap = cap ? cap * 2 : 64;
-				ni = realloc(d->idps, cap * sizeof(*ni));
-				if (ni == NULL)
-					rc = tl_err_set(err, TL_ENOMEM, "out of memory building the IdP directory");
-				else
-					d->idps = ni;
+		if (d->n == cap) {
+			struct hub_idp *ni;
+			cap = cap ? cap * 2 : 64;
+			ni = realloc(d->idps, cap * sizeof(*ni));
+			if (ni == NULL) {
+				rc = tl_err_set(err, TL_ENOMEM, "out of memory building the IdP directory");
+				break;
 			}
-			if (rc == TL_OK && hub_idp_from_model(m, &d->idps[d->n]) == TL_OK)
-				d->n++;
+			d->idps = ni;
 		}
-		mdm_free(m);
-		json_decref(e);
+		if (hub_idp_from_record(&v, &d->idps[d->n]) == TL_OK)
+			d->n++;
 	}
 	store_iter_end(&it);
 	store_abort(&txn);
@@ -989,8 +970,10 @@ int hub_open(struct hub **out, struct tl_ctx *ctx, struct tl_err *err)
 	}
 	if ((rc = hub_servers(h, err)) != TL_OK)
 		goto fail;
-	if ((rc = trust_load(ctx, &h->frameworks, err)) != TL_OK)
+	if ((rc = trust_load(ctx, &h->frameworks, err)) != TL_OK ||
+	    (rc = reg_idp_dir_ensure(ctx, err)) != TL_OK)
 		goto fail;
+	store_drop_pages(ctx->store); /* building the directory once may have read every entity */
 	ctx_path(ctx, "sso", path);
 	if ((rc = util_mkdirs(path, 0700, err)) != TL_OK)
 		goto fail;

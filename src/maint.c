@@ -43,6 +43,8 @@ static void maint_run_once(struct maint *m)
 	tf_set_free(set);
 	if (pub_refresh_certification(ctx, &rep, &err) != TL_OK)
 		log_warn("maintenance: certification refresh failed: %s", err.msg);
+	/* the pass read every entity: keep tillitd's resident memory to what it serves */
+	store_drop_pages(ctx->store);
 }
 
 static void *maint_main(void *arg)

@@ -7,6 +7,7 @@
 
 #include "tillit/audit.h"
 #include "tillit/log.h"
+#include "tillit/mdm.h"
 #include "tillit/pub.h"
 #include "tillit/store.h"
 #include "tillit/util.h"
@@ -671,6 +672,7 @@ static void reg_set_version_status(struct store_txn *txn, const unsigned char sh
 }
 
 #define REG_GEN_KEY "reg_gen"
+#define REG_IDP_DIR_KEY "idp_dir_v1" /* STORE_DB_META: the IdP directory has been built */
 
 uint64_t reg_generation(struct store_txn *txn)
 {
@@ -688,6 +690,97 @@ static void reg_bump_generation(struct store_txn *txn)
 	store_be64(v, reg_generation(txn) + 1);
 	store_put(txn, STORE_DB_META, REG_GEN_KEY, strlen(REG_GEN_KEY), v, sizeof(v));
 }
+
+static const char *reg_ui(const struct mdm_role *r, const char *element, const char *lang)
+{
+	for (const struct mdm_text *t = r->ui; t != NULL; t = t->next)
+		if (strcmp(t->element, element) == 0 && t->value != NULL &&
+		    (lang == NULL || (t->lang != NULL && strcmp(t->lang, lang) == 0)))
+			return t->value;
+	return NULL;
+}
+
+/* The directory record of an IdP model, or NULL when it has no IdP role. */
+static json_t *reg_idp_record(const struct mdm_entity *m)
+{
+	const struct mdm_role *r = mdm_role(m, MDM_ROLE_IDP);
+	const char *sv, *en;
+	json_t *o, *scopes;
+
+	if (r == NULL)
+		return NULL;
+	sv = reg_ui(r, "DisplayName", "sv");
+	en = reg_ui(r, "DisplayName", "en");
+	for (const struct mdm_text *t = m->org; sv == NULL && en == NULL && t != NULL; t = t->next)
+		if (strcmp(t->element, "OrganizationDisplayName") == 0 && t->value != NULL)
+			en = t->value; /* no mdui: the organisation's name */
+	scopes = json_array();
+	for (const struct mdm_scope *s = r->scopes; s != NULL; s = s->next)
+		if (s->value != NULL)
+			json_array_append_new(scopes, json_pack("[s, b]", s->value, s->regexp == 1));
+	o = json_pack("{s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:o}", "entity_id", m->entity_id, "name_sv", sv,
+	              "name_en", en, "desc_sv", reg_ui(r, "Description", "sv"), "desc_en",
+	              reg_ui(r, "Description", "en"), "logo", reg_ui(r, "Logo", NULL), "scopes", scopes);
+	return o;
+}
+
+/* Keep STORE_DB_IDP_DIR in step with an entity's state: present iff it is an approved IdP. */
+static void reg_idp_dir_update(struct store_txn *txn, const unsigned char sha1[UTIL_SHA1_LEN],
+                               const char *state, unsigned approved)
+{
+	struct store_val xml;
+	struct mdm_entity *m = NULL;
+	json_t *rec = NULL;
+	char *s;
+
+	if (strcmp(state, "approved") == 0 && approved > 0 &&
+	    reg_version_xml_get(txn, sha1, approved, &xml) == TL_OK &&
+	    mdm_parse(xml.data, xml.len, NULL, &m, NULL) == TL_OK)
+		rec = reg_idp_record(m);
+	mdm_free(m);
+	if (rec == NULL) {
+		store_del(txn, STORE_DB_IDP_DIR, sha1, UTIL_SHA1_LEN);
+		return;
+	}
+	s = json_dumps(rec, JSON_COMPACT);
+	if (s != NULL)
+		store_put(txn, STORE_DB_IDP_DIR, sha1, UTIL_SHA1_LEN, s, strlen(s));
+	free(s);
+	json_decref(rec);
+}
+
+int reg_idp_dir_ensure(struct tl_ctx *ctx, struct tl_err *err)
+{
+	struct store_txn txn;
+	struct store_iter it;
+	struct store_val k, v;
+	int rc;
+
+	if ((rc = store_txn_begin(ctx->store, &txn, 1, err)) != TL_OK)
+		return rc;
+	rc = store_get(&txn, STORE_DB_META, REG_IDP_DIR_KEY, strlen(REG_IDP_DIR_KEY), &v);
+	store_abort(&txn);
+	if (rc == TL_OK)
+		return TL_OK;
+	/* a store from before the directory: build it once */
+	if ((rc = store_txn_begin(ctx->store, &txn, 0, err)) != TL_OK)
+		return rc;
+	store_iter_begin(&txn, STORE_DB_ENTITIES, NULL, 0, &it);
+	while (store_iter_next(&it, &k, &v)) {
+		json_t *e = json_loadb(v.data, v.len, 0, NULL);
+		if (e != NULL && k.len == UTIL_SHA1_LEN) {
+			unsigned char sha1[UTIL_SHA1_LEN];
+			memcpy(sha1, k.data, sizeof(sha1));
+			reg_idp_dir_update(&txn, sha1, reg_str(e, "state"), reg_uint(e, "approved_version"));
+		}
+		json_decref(e);
+	}
+	store_iter_end(&it);
+	store_put(&txn, STORE_DB_META, REG_IDP_DIR_KEY, strlen(REG_IDP_DIR_KEY), "1", 1);
+	reg_bump_generation(&txn);
+	return store_commit(&txn, err);
+}
+
 
 int reg_entity_decide(struct tl_ctx *ctx, const char *entity_id, enum reg_decision d,
                       const char *reason, json_t *override, json_t **out, struct tl_err *err)
@@ -795,6 +888,7 @@ int reg_entity_decide(struct tl_ctx *ctx, const char *entity_id, enum reg_decisi
 		json_object_set(details, "override", override);
 	snprintf(action, sizeof(action), "entity.%s", reg_decision_name(d));
 	audit_append(&txn, ctx->actor, action, entity_id, details);
+	reg_idp_dir_update(&txn, sha1, reg_str(e, "state"), reg_uint(e, "approved_version"));
 	reg_bump_generation(&txn);
 	rc = store_commit(&txn, err);
 	if (rc == TL_OK) {

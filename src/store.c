@@ -1,6 +1,8 @@
 /* store.c - LMDB environment and the sticky-error transaction wrapper. */
 #include "tillit/store.h"
 
+#include <sys/mman.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +12,7 @@ static const char *const store_db_names[STORE_DB__COUNT] = {
 	"meta", "members", "entities", "versions", "history",
 	"audit", "prepared", "mdq", "imported", "sources", "imported_xml",
 	"version_xml", "attest", "attest_idx", "evidence", "reports",
-	"names", "name_idx", "tokens", "models", "agreements",
+	"names", "name_idx", "tokens", "models", "agreements", "idp_dir",
 	"sso_state", "sso_upreq", "sso_replay",
 };
 
@@ -295,4 +297,30 @@ uint32_t store_get_be32(const unsigned char in[4])
 	for (int i = 0; i < 4; i++)
 		v = (v << 8) | in[i];
 	return v;
+}
+
+void store_drop_pages(struct store *st)
+{
+	char want[4200], line[4608];
+	FILE *f;
+
+	/*
+	 * LMDB does not say where it mapped the file (me_mapaddr is only set
+	 * for MDB_FIXEDMAP): find the mapping of DIR/data.mdb in /proc/self/maps.
+	 */
+	if (st == NULL || (f = fopen("/proc/self/maps", "r")) == NULL)
+		return;
+	snprintf(want, sizeof(want), "%s/data.mdb", st->path);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		unsigned long lo, hi;
+		char *path = strchr(line, '/'), *nl;
+		if (path == NULL || sscanf(line, "%lx-%lx", &lo, &hi) != 2)
+			continue;
+		if ((nl = strchr(path, '\n')) != NULL)
+			*nl = '\0';
+		/* a read-only shared file mapping: the pages stay in the page cache, only ours let go */
+		if (strcmp(path, want) == 0)
+			madvise((void *)(uintptr_t)lo, hi - lo, MADV_DONTNEED);
+	}
+	fclose(f);
 }

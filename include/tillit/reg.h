@@ -91,6 +91,15 @@ int reg_entity_decide(struct tl_ctx *ctx, const char *entity_id, enum reg_decisi
  */
 uint64_t reg_generation(struct store_txn *txn);
 
+/*
+ * STORE_DB_IDP_DIR holds one JSON record per approved member IdP
+ * ({entity_id, name_sv, name_en, desc_sv, desc_en, logo, scopes: [[scope,
+ * regexp]...]}), kept in step by every decision, so that the SSO hub's
+ * directory never reads the whole registry.  reg_idp_dir_ensure() builds
+ * it once for a store made before it existed.  Errors: TL_ESTORE.
+ */
+int reg_idp_dir_ensure(struct tl_ctx *ctx, struct tl_err *err);
+
 /* Name of a decision ("approve", ...). */
 const char *reg_decision_name(enum reg_decision d);
 

@@ -46,6 +46,7 @@ enum store_db {
 	STORE_DB_TOKENS,       /* SHA-256 of an API token -> its record JSON (auth.h) */
 	STORE_DB_MODELS,       /* sha1 || be32 version -> SHA-256 of the XML || frozen model (mdm.h) */
 	STORE_DB_AGREEMENTS,   /* sha1(SP entityID) -> attribute release agreement JSON (agr.h) */
+	STORE_DB_IDP_DIR,      /* sha1 -> JSON of an approved member IdP as discovery shows it (reg.h) */
 	/* the SSO environment (DIR/sso, opened with nosync by the hub; hub.h) */
 	STORE_DB_SSO_STATE,    /* state nonce -> a login waiting at a member IdP */
 	STORE_DB_SSO_UPREQ,    /* ID of the hub's upstream AuthnRequest -> state nonce, expiry */
@@ -88,6 +89,15 @@ struct store_val {
  */
 int store_open(struct store **out, const char *dir, const struct store_opts *opts,
                struct tl_err *err);
+
+/*
+ * Let go of the mapped pages this process has read (madvise DONTNEED on
+ * the read-only map): after a pass over the whole store (re-evaluating
+ * every entity) they would otherwise count as the process's resident
+ * memory although they are only page cache.  The data is untouched; the
+ * next read maps the page again.  NULL is ok.
+ */
+void store_drop_pages(struct store *st);
 
 /* Close the environment.  All transactions must be finished.  NULL is ok. */
 void store_close(struct store *st);
