@@ -155,7 +155,7 @@ static int http(struct sb *b, struct conn *c, const char *method, const char *ta
 			return -1;
 		have += (size_t)r;
 	}
-	*status = atoi(c->buf + 9);
+	*status = (int)strtol(c->buf + 9, NULL, 10);
 	p = strcasestr(c->buf, "\r\nLocation: ");
 	if (p != NULL && p < end) {
 		char *e = strstr(p + 12, "\r\n");
@@ -498,10 +498,10 @@ int main(int argc, char **argv)
 		case 'b': b.base = optarg; break;
 		case 'd': b.dir = optarg; break;
 		case 'u': b.url = optarg; break;
-		case 'p': b.pid = atoi(optarg); break;
-		case 's': b.nsps = atoi(optarg); break;
-		case 'n': b.logins = atoi(optarg); break;
-		case 't': b.threads = atoi(optarg); break;
+		case 'p': b.pid = (int)strtol(optarg, NULL, 10); break;
+		case 's': b.nsps = (int)strtol(optarg, NULL, 10); break;
+		case 'n': b.logins = (int)strtol(optarg, NULL, 10); break;
+		case 't': b.threads = (int)strtol(optarg, NULL, 10); break;
 		default: goto usage;
 		}
 	}

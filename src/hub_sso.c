@@ -1189,7 +1189,7 @@ static void sso_out(struct sso_release *x, const struct attr_def *d, const char 
 	json_array_append_new(x->released, json_string(d ? d->friendly : name));
 }
 
-/* The NameID and the attributes the service gets (in x). */
+/* The NameID and the attributes released to the service, into x. */
 static int sso_release(struct hub *h, struct sso_release *x, struct agr *ag, struct tl_err *err)
 {
 	struct rel_set wanted;
