@@ -25,6 +25,9 @@
 #   IDP_REQUIRE_SIGNED_AUTHNREQUEST=1  (an SP's AuthnRequestsSigned overrides it)
 #   IDP_ATTR_NAMEFORMAT=uri    uri, basic or unspecified
 #   IDP_DEBUG=0                1: SSP logs the SAML messages
+#   IDP_PREFORK_CHILDREN       N: exactly N prefork children that never exit
+#                              (for CPU accounting, contrib/sspbench.sh);
+#                              empty: lib.sh's spare-server settings
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
@@ -199,6 +202,16 @@ $enforce
 EOF
 
 	{ apache_conf "$D" "$PORT"
+		if [ -n "${IDP_PREFORK_CHILDREN:-}" ]; then
+			# later MPM directives override apache_conf's; prefork raises
+			# MaxSpareServers to MinSpareServers+1, which ServerLimit never lets
+			# the idle count reach, so no child is started or stopped
+			local n=$IDP_PREFORK_CHILDREN
+			case "$n" in '' | *[!0-9]* | 0*) die "IDP_PREFORK_CHILDREN: a positive number, not '$n'" ;; esac
+			printf '\n# IDP_PREFORK_CHILDREN=%s: a fixed set of children\n' "$n"
+			printf 'ServerLimit %s\nStartServers %s\nMinSpareServers %s\nMaxSpareServers %s\nMaxRequestWorkers %s\n' \
+				"$n" "$n" "$n" "$n" "$n"
+		fi
 		cat <<EOF
 
 # SSP finds its config dir through this variable (getenv() in mod_php sees
