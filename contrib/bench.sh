@@ -182,4 +182,29 @@ echo "## MDQ over loopback: wrk -t2 -c64 -d10s --latency, 1,000 different entiti
 echo "(must serve >= 20,000 requests/s with p99 < 5 ms, every response 200)" >>"$R"
 mdq_runs "default http_threads ($(sed -n 's/^#* *http_threads = //p' "$D/tillit.conf" | head -1))" ""
 mdq_runs "http_threads = 1" 1
+
+# --- 6. SSO: complete logins through the hub, against SimpleSAMLphp ------
+# tillit-ssobench plays 1,000 services and two member IdPs (registered in
+# the same store as the N entities above) and drives complete logins:
+# the service's AuthnRequest in, the hub's signed AuthnRequest out, the
+# IdP's signed Response in, the signed assertion out.  The hub's CPU per
+# login is read from /proc; the load generator shares the two cores.  The
+# baseline, in the same run: a SimpleSAMLphp IdP issuing assertions
+# (contrib/sspbench.sh, the interop harness's IdP).
+echo >>"$R"
+echo "## SSO: complete logins through the hub, $N entities registered, 1,000 services in use" >>"$R"
+"$top/contrib/ssobench.sh" "$D" 1000 4000 >"$B/sso.txt" 2>"$B/sso.err" || echo "- WARNING: ssobench failed: $(tail -3 "$B/sso.err")" >>"$R"
+sso() { awk -v k="$1" '$1 == k { print $2 }' "$B/sso.txt"; }
+if "$top/contrib/sspbench.sh" >"$B/ssp.txt" 2>"$B/ssp.err"; then
+	ssp_full=$(sed -n 's/^ssp full: .*CPU \([0-9.]*\) ms.*/\1/p' "$B/ssp.txt")
+	ssp_sess=$(sed -n 's/^ssp session: .*CPU \([0-9.]*\) ms.*/\1/p' "$B/ssp.txt")
+	sed 's/^/- /' "$B/ssp.txt" >>"$R"
+else
+	ssp_full=""; ssp_sess=""
+	echo "- WARNING: sspbench failed (exit $?): $(tail -3 "$B/ssp.err")" >>"$R"
+fi
+echo "- hub, first login of each service (loaded from the store): $(sso cold_hub_cpu_ms_per_login) ms CPU/login, $(sso cold_logins_per_s) logins/s" >>"$R"
+echo "- hub, warm: $(sso warm_logins) logins ($(sso warm_failed) failed), $(sso warm_hub_cpu_ms_per_login) ms CPU/login, $(sso warm_logins_per_s) logins/s (the load generator used $(sso warm_generator_cpu_ms_per_login) ms/login of the same cores)" >>"$R"
+[ -n "$ssp_full" ] && echo "- ratio hub/SimpleSAMLphp CPU per login: full login $(ratio "$(sso warm_hub_cpu_ms_per_login)" "$ssp_full"), from its session $(ratio "$(sso warm_hub_cpu_ms_per_login)" "$ssp_sess") (must be <= 0.167)" >>"$R"
+echo "- hub resident memory at the end: VmRSS $(sso hub_vmrss) KB (anonymous $(sso hub_rss_anon) KB, file-backed $(sso hub_rss_file) KB), peak VmHWM $(sso hub_vmhwm) KB (must be < 153600 KB)" >>"$R"
 cat "$R"
