@@ -678,6 +678,27 @@ static enum MHD_Result http_metrics_page(struct http_req *req)
 	                 http_read(&m->mdq_hits), http_read(&m->mdq_misses),
 	                 http_read(&m->mdq_not_modified), http_read(&m->body_bytes),
 	                 (long long)req->srv->started);
+	if (req->srv->ctx->hub != NULL) {
+		struct hub_stats hs;
+		hub_get_stats(req->srv->ctx->hub, &hs);
+		rc |= buf_printf(&b,
+		                 "# HELP tillit_sso_logins_total Assertions the SSO hub issued to services.\n"
+		                 "# TYPE tillit_sso_logins_total counter\n"
+		                 "tillit_sso_logins_total %llu\n"
+		                 "# HELP tillit_sso_errors_sent_total SAML error Responses sent to services.\n"
+		                 "# TYPE tillit_sso_errors_sent_total counter\n"
+		                 "tillit_sso_errors_sent_total %llu\n"
+		                 "# HELP tillit_sso_refused_total Messages the SSO hub refused with an error page.\n"
+		                 "# TYPE tillit_sso_refused_total counter\n"
+		                 "tillit_sso_refused_total %llu\n"
+		                 "# HELP tillit_sso_provider_loads_total Providers loaded into lasso (cache misses).\n"
+		                 "# TYPE tillit_sso_provider_loads_total counter\n"
+		                 "tillit_sso_provider_loads_total %llu\n"
+		                 "# HELP tillit_sso_providers Providers the SSO hub holds loaded now.\n"
+		                 "# TYPE tillit_sso_providers gauge\n"
+		                 "tillit_sso_providers %llu\n",
+		                 hs.logins, hs.errors_sent, hs.refused, hs.provider_loads, hs.providers);
+	}
 	if (rc != TL_OK) {
 		buf_free(&b);
 		return http_fail(req, TL_ENOMEM, "metrics");

@@ -280,6 +280,8 @@ static void trust_rec_lines(const char *rec, char tag, void (*fn)(void *ud, char
  */
 #define TRUST_NAME_KEY_MAX (STORE_KEY_MAX - UTIL_SHA1_LEN - 1)
 
+#define TRUST_DROP_EVERY 256 /* subjects between store_drop_pages() in passes over the store */
+
 struct trust_names {
 	struct store_txn *txn;           /* the evaluating thread's */
 	const unsigned char *self;       /* the entity being evaluated */
@@ -603,8 +605,6 @@ out:
 	mdm_free(m);
 }
 
-#define TRUST_DROP_EVERY 256
-
 static void *trust_worker(void *arg)
 {
 	struct trust_job *job = arg;
@@ -884,6 +884,8 @@ static int trust_collect(struct tl_ctx *ctx, const char *source, int approved,
 		else
 			trust_subj_free(&arr[cnt]);
 		json_decref(e);
+		if (cnt % TRUST_DROP_EVERY == 0)
+			store_drop_pages(ctx->store); /* as trust_worker does */
 	}
 	store_iter_end(&it);
 	store_abort(&txn);
