@@ -512,7 +512,7 @@ xmlNodePtr md_next(xmlNodePtr e, const char *ns, const char *name)
 }
 
 /* The next element after n in document order, staying inside top. */
-static xmlNodePtr md_walk(xmlNodePtr top, xmlNodePtr n)
+xmlNodePtr md_next_element(xmlNodePtr top, xmlNodePtr n)
 {
 	if (n->children != NULL && n->type == XML_ELEMENT_NODE) {
 		for (xmlNodePtr c = n->children; c != NULL; c = c->next)
@@ -675,7 +675,7 @@ static int md_check_locations(xmlNodePtr e, struct tl_err *err)
 {
 	static const char *const attrs[] = { "Location", "ResponseLocation" };
 
-	for (xmlNodePtr n = md_walk(e, e); n != NULL; n = md_walk(e, n)) {
+	for (xmlNodePtr n = md_next_element(e, e); n != NULL; n = md_next_element(e, n)) {
 		if (!md_endpoint_ns(n))
 			continue;
 		for (size_t i = 0; i < 2; i++) {
@@ -720,10 +720,10 @@ static int md_check_cert(xmlNodePtr c, struct tl_err *err)
 
 static int md_check_certs(xmlNodePtr e, struct tl_err *err)
 {
-	for (xmlNodePtr n = md_walk(e, e); n != NULL; n = md_walk(e, n)) {
+	for (xmlNodePtr n = md_next_element(e, e); n != NULL; n = md_next_element(e, n)) {
 		if (!md_is(n, MD_NS, "KeyDescriptor"))
 			continue;
-		for (xmlNodePtr c = md_walk(n, n); c != NULL; c = md_walk(n, c)) {
+		for (xmlNodePtr c = md_next_element(n, n); c != NULL; c = md_next_element(n, c)) {
 			int rc;
 			if (!md_is(c, MD_NS_DS, "X509Certificate"))
 				continue;

@@ -7,6 +7,7 @@
 
 #include <libxml/tree.h>
 
+#include "tillit/cert.h"
 #include "tillit/util.h"
 #include "tillit/xsig.h"
 
@@ -169,22 +170,6 @@ static time_t saml_time(xmlNodePtr e, const char *name)
 	return t;
 }
 
-/* Depth-first walk of the elements below top (top included). */
-static xmlNodePtr saml_walk(xmlNodePtr top, xmlNodePtr n)
-{
-	if (n->children != NULL)
-		for (xmlNodePtr c = n->children; c != NULL; c = c->next)
-			if (c->type == XML_ELEMENT_NODE)
-				return c;
-	while (n != NULL && n != top) {
-		for (xmlNodePtr s = n->next; s != NULL; s = s->next)
-			if (s->type == XML_ELEMENT_NODE)
-				return s;
-		n = n->parent;
-	}
-	return NULL;
-}
-
 static int saml_id_cmp(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -201,7 +186,7 @@ static int saml_signatures(xmlNodePtr root, xmlNodePtr *allowed, int nallowed, i
 	char *ids[SAML_IDS_MAX];
 	int nids = 0, rc = TL_OK;
 
-	for (xmlNodePtr n = root; n != NULL && rc == TL_OK; n = saml_walk(root, n)) {
+	for (xmlNodePtr n = root; n != NULL && rc == TL_OK; n = md_next_element(root, n)) {
 		xmlChar *id = xmlGetNoNsProp(n, BAD_CAST "ID");
 		if (id != NULL) {
 			if (nids == SAML_IDS_MAX)
@@ -335,7 +320,7 @@ static int saml_count_assertions(xmlNodePtr root, xmlNodePtr *first, int *encryp
 {
 	int n = 0;
 
-	for (xmlNodePtr e = root; e != NULL; e = saml_walk(root, e)) {
+	for (xmlNodePtr e = root; e != NULL; e = md_next_element(root, e)) {
 		if (saml_is(e, SAML_NS_ASSERTION, "Assertion") || saml_is(e, SAML_NS_ASSERTION, "EncryptedAssertion")) {
 			if (n++ == 0) {
 				*first = e;
@@ -623,68 +608,35 @@ void saml_request_free(struct saml_request *q)
 	memset(q, 0, sizeof(*q));
 }
 
-static int saml_b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
 int saml_base64_decode(const char *in, size_t len, size_t max, char **out, size_t *outlen,
                        struct tl_err *err)
 {
-	unsigned char *buf;
+	unsigned char *raw = NULL;
+	char *copy = NULL, *buf;
 	size_t n = 0;
-	unsigned acc = 0;
-	int bits = 0, pad = 0;
+	int rc;
 
 	*out = NULL;
 	*outlen = 0;
 	if (len / 4 * 3 > max + 3)
 		return tl_err_set(err, TL_ELIMIT, "the message is larger than %zu bytes", max);
-	buf = malloc(len / 4 * 3 + 4);
-	if (buf == NULL)
+	if (in[len] != '\0' && (in = copy = strndup(in, len)) == NULL)
 		return tl_err_set(err, TL_ENOMEM, "out of memory decoding a message");
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)in[i];
-		int v;
-		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
-			continue;
-		if (c == '=') {
-			pad++;
-			continue;
-		}
-		if (pad > 0 || (v = saml_b64_value(c)) < 0) {
-			free(buf);
-			return tl_err_set(err, TL_EPARSE, "the message is not valid base64 (byte %zu)", i);
-		}
-		acc = (acc << 6) | (unsigned)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			buf[n++] = (unsigned char)(acc >> bits);
-			acc &= (1u << bits) - 1;
-		}
-	}
-	if (pad > 2 || bits >= 6 || n == 0) {
-		free(buf);
-		return tl_err_set(err, TL_EPARSE, "the message is not valid base64 (%s)",
-		                  n == 0 ? "empty" : "truncated");
-	}
+	rc = cert_b64_decode(in, &raw, &n, NULL);
+	free(copy);
+	if (rc != TL_OK)
+		return tl_err_set(err, rc == TL_ENOMEM ? TL_ENOMEM : TL_EPARSE,
+		                  "the message is not valid base64");
 	if (n > max) {
-		free(buf);
+		free(raw);
 		return tl_err_set(err, TL_ELIMIT, "the message is larger than %zu bytes", max);
 	}
+	if ((buf = realloc(raw, n + 1)) == NULL) {
+		free(raw);
+		return tl_err_set(err, TL_ENOMEM, "out of memory decoding a message");
+	}
 	buf[n] = '\0';
-	*out = (char *)buf;
+	*out = buf;
 	*outlen = n;
 	return TL_OK;
 }

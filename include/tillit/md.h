@@ -46,6 +46,12 @@ struct md_limits {
 	int first_line;    /* number of the document's first line in messages (0: 1) */
 };
 
+/*
+ * Depth-first walk of the elements below top: the element after n (top
+ * itself first when n == top), or NULL when the walk is done.
+ */
+xmlNodePtr md_next_element(xmlNodePtr top, xmlNodePtr n);
+
 /* Compiled schemas: load once, share read-only between threads. */
 struct md_schema;
 
