@@ -11,6 +11,8 @@
 #include <lasso/xml/saml-2.0/saml2_attribute.h>
 #include <lasso/xml/saml-2.0/saml2_attribute_statement.h>
 #include <lasso/xml/saml-2.0/saml2_attribute_value.h>
+#include <lasso/xml/saml-2.0/saml2_audience_restriction.h>
+#include <lasso/xml/saml-2.0/saml2_conditions.h>
 #include <lasso/xml/saml-2.0/saml2_authn_context.h>
 #include <lasso/xml/saml-2.0/saml2_authn_statement.h>
 #include <lasso/xml/saml-2.0/saml2_name_id.h>
@@ -328,6 +330,13 @@ static void peer_add_attrs(LassoSaml2Assertion *as, const char *attrs)
 int peer_idp_respond(struct peer *p, const char *query, const char *attrs, const char *name_id,
                      const char *cls, int sign, char **body_out, char **xml_out)
 {
+	return peer_idp_respond_for(p, query, attrs, name_id, cls, sign, NULL, body_out, xml_out);
+}
+
+int peer_idp_respond_for(struct peer *p, const char *query, const char *attrs, const char *name_id,
+                         const char *cls, int sign, const char *audience, char **body_out,
+                         char **xml_out)
+{
 	LassoLogin *login = lasso_login_new(p->server);
 	LassoProfile *pr = LASSO_PROFILE(login);
 	LassoSaml2Assertion *as = NULL;
@@ -347,6 +356,11 @@ int peer_idp_respond(struct peer *p, const char *query, const char *attrs, const
 	if ((rc = lasso_login_build_assertion(login, cls, t1, NULL, t2, t3)) != 0)
 		goto fail;
 	as = LASSO_SAML2_ASSERTION(lasso_login_get_assertion(login));
+	if (audience != NULL && as->Conditions != NULL && as->Conditions->AudienceRestriction != NULL) {
+		LassoSaml2AudienceRestriction *ar = as->Conditions->AudienceRestriction->data;
+		g_free(ar->Audience);
+		ar->Audience = g_strdup(audience);
+	}
 	if (name_id != NULL && as->Subject != NULL) {
 		LassoSaml2NameID *n = LASSO_SAML2_NAME_ID(lasso_saml2_name_id_new_with_string((char *)(uintptr_t)name_id));
 		n->Format = g_strdup("urn:oasis:names:tc:SAML:2.0:nameid-format:persistent");

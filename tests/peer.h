@@ -69,6 +69,11 @@ int peer_sp_request(struct peer *p, const char *hub_idp, int binding, const char
 int peer_idp_respond(struct peer *p, const char *query, const char *attrs, const char *name_id,
                      const char *cls, int sign, char **body_out, char **xml_out);
 
+/* The same, with the assertion's Audience set to audience (NULL: the hub's, as lasso makes it). */
+int peer_idp_respond_for(struct peer *p, const char *query, const char *attrs, const char *name_id,
+                         const char *cls, int sign, const char *audience, char **body_out,
+                         char **xml_out);
+
 /*
  * SP: process the hub's form (its HTML page): the response must verify.
  * On 0: *status the top-level status and *status2 the second level (may be

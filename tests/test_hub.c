@@ -841,6 +841,211 @@ START_TEST(login_is_audited_with_attribute_names)
 }
 END_TEST
 
+/* An unsigned AuthnRequest from sp2 (HTTP-Redirect) with the given attributes, as a query (malloc'd). */
+static char *crafted_request(const char *extra, const char *inner, const char *destination, time_t issued)
+{
+	char xml[2048], when[32], *b64, *enc, *q;
+	size_t n;
+
+	util_time_iso(issued, when, sizeof(when));
+	n = (size_t)snprintf(xml, sizeof(xml),
+	                     "<samlp:AuthnRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" "
+	                     "xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"_c%ld%d\" Version=\"2.0\" "
+	                     "IssueInstant=\"%s\" Destination=\"%s\" %s><saml:Issuer>" SP2 "</saml:Issuer>%s"
+	                     "<samlp:Scoping><samlp:IDPList><samlp:IDPEntry ProviderID=\"" IDP_A "\"/></samlp:IDPList>"
+	                     "</samlp:Scoping></samlp:AuthnRequest>",
+	                     (long)issued, rand(), when, destination, extra, inner);
+	/* the POST binding's form: base64 of the XML */
+	b64 = util_base64((const unsigned char *)xml, n);
+	enc = util_url_encode(b64);
+	n = strlen(enc) + 32;
+	q = malloc(n);
+	snprintf(q, n, "SAMLRequest=%s", enc);
+	free(b64);
+	free(enc);
+	return q;
+}
+
+START_TEST(requests_the_hub_checks_itself)
+{
+	char *q;
+	struct hub_response rs;
+
+	/* the good one, to show the others fail for their reason */
+	q = crafted_request("", "", BASE "/idp/sso", time(NULL));
+	call(HUB_SSO, "POST", NULL, q, NULL, &rs);
+	ck_assert_msg(rs.status == 302, "%u %s", rs.status, rs.body);
+	hub_response_free(&rs);
+	free(q);
+	/* misaddressed */
+	q = crafted_request("", "", "https://other.example.se/sso", time(NULL));
+	sso_bad("POST", NULL, q, 400, "Destination");
+	free(q);
+	/* too old, and from the future */
+	q = crafted_request("", "", BASE "/idp/sso", time(NULL) - 3600);
+	sso_bad("POST", NULL, q, 400, "too old");
+	free(q);
+	q = crafted_request("", "", BASE "/idp/sso", time(NULL) + 3600);
+	sso_bad("POST", NULL, q, 400, "in the future");
+	free(q);
+	/* an ACS that is not in the service's metadata: never an open redirect */
+	q = crafted_request("AssertionConsumerServiceURL=\"https://evil.example.org/acs\" "
+	                    "ProtocolBinding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST\"", "",
+	                    BASE "/idp/sso", time(NULL));
+	sso_bad("POST", NULL, q, 400, "AssertionConsumerService");
+	free(q);
+	q = crafted_request("AssertionConsumerServiceIndex=\"7\"", "", BASE "/idp/sso", time(NULL));
+	sso_bad("POST", NULL, q, 400, "AssertionConsumerService");
+	free(q);
+	/* a NameID format the hub does not issue: a SAML error to the service */
+	q = crafted_request("", "<samlp:NameIDPolicy Format=\"urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress\"/>",
+	                    BASE "/idp/sso", time(NULL));
+	call(HUB_SSO, "POST", NULL, q, NULL, &rs);
+	ck_assert_msg(rs.status == 200, "%u %s", rs.status, rs.body);
+	{
+		struct result r;
+		memset(&r, 0, sizeof(r));
+		ck_assert_int_eq(peer_sp_accept(&sp2, rs.body, &r.status, &r.status2, &r.attrs, &r.name_id, &r.cls), 0);
+		ck_assert_str_eq(r.status, "urn:oasis:names:tc:SAML:2.0:status:Requester");
+		ck_assert_str_eq(r.status2, "urn:oasis:names:tc:SAML:2.0:status:InvalidNameIDPolicy");
+		result_free(&r);
+	}
+	hub_response_free(&rs);
+	free(q);
+}
+END_TEST
+
+START_TEST(signatures_of_requests)
+{
+	char *url, *body, *id, *cut, *sig;
+	struct hub_response rs;
+
+	/* sp1 says AuthnRequestsSigned: without its signature it is refused */
+	ck_assert_int_eq(peer_sp_request(&sp1, HUB_IDP, 0, NULL, NULL, IDP_A, &url, &body, &id), 0);
+	cut = strdup(strchr(url, '?') + 1);
+	ck_assert_ptr_nonnull(strstr(cut, "&SigAlg="));
+	*strstr(cut, "&SigAlg=") = '\0';
+	sso_bad("GET", cut, NULL, 403, "must sign");
+	/* a signature that does not verify */
+	free(cut);
+	cut = strdup(strchr(url, '?') + 1);
+	sig = strstr(cut, "&Signature=") + 11;
+	sig[5] = sig[5] == 'A' ? 'B' : 'A';
+	sso_bad("GET", cut, NULL, 403, "does not verify");
+	free(cut);
+	free(url);
+	free(body);
+	free(id);
+	/* the POST binding's signature (lasso verifies it): a changed request fails */
+	ck_assert_int_eq(peer_sp_request(&sp1, HUB_IDP, 1, NULL, NULL, IDP_A, &url, &body, &id), 0);
+	{
+		struct tl_err err;
+		int bad = 0;
+		char *b64 = saml_field(body, strlen(body), "SAMLRequest", SAML_FIELD_MAX, &bad), *xml, *p;
+		char *nb64, *enc, *nbody;
+		size_t n;
+		ck_assert_int_eq(saml_base64_decode(b64, strlen(b64), 1 << 20, &xml, &n, &err), TL_OK);
+		p = strstr(xml, "IssueInstant=\"");
+		ck_assert_ptr_nonnull(p);
+		p += strlen("IssueInstant=\"2026-12-01T10:00:0"); /* the last digit of the seconds */
+		*p = *p == '0' ? '1' : '0';
+		nb64 = util_base64((const unsigned char *)xml, n);
+		enc = util_url_encode(nb64);
+		n = strlen(enc) + 32;
+		nbody = malloc(n);
+		snprintf(nbody, n, "SAMLRequest=%s", enc);
+		sso_bad("POST", NULL, nbody, 403, "signature");
+		free(b64);
+		free(xml);
+		free(nb64);
+		free(enc);
+		free(nbody);
+	}
+	call(HUB_SSO, "POST", NULL, body, NULL, &rs);
+	ck_assert_msg(rs.status == 302, "%u %s", rs.status, rs.body);
+	hub_response_free(&rs);
+	free(url);
+	free(body);
+	free(id);
+}
+END_TEST
+
+START_TEST(assertions_encrypted_for_services_with_a_key)
+{
+	struct hub_response rs;
+	char *q, *body, *b64, *xml;
+	size_t n;
+	struct tl_err err;
+
+	q = to_idp(&sp1, 0, NULL, NULL, IDP_A, IDP_A);
+	ck_assert_int_eq(peer_idp_respond(&idp_a, q, ATTRS_A, "user-anna", PPT, 3, &body, NULL), 0);
+	call(HUB_ACS, "POST", NULL, body, NULL, &rs);
+	ck_assert_uint_eq(rs.status, 200);
+	b64 = peer_form_field(rs.body, "SAMLResponse");
+	ck_assert_int_eq(saml_base64_decode(b64, strlen(b64), 1 << 20, &xml, &n, &err), TL_OK);
+	ck_assert_ptr_nonnull(strstr(xml, "EncryptedAssertion"));
+	ck_assert_ptr_null(strstr(xml, "anna@kommun-a.example.se")); /* nothing in the clear */
+	ck_assert_ptr_nonnull(strstr(xml, "rsa-sha256"));
+	free(xml);
+	free(b64);
+	free(q);
+	free(body);
+	hub_response_free(&rs);
+	/* sp2 has no encryption key: signed, in the clear */
+	q = to_idp(&sp2, 0, NULL, NULL, IDP_A, IDP_A);
+	ck_assert_int_eq(peer_idp_respond(&idp_a, q, ATTRS_A, "user-anna", PPT, 3, &body, NULL), 0);
+	call(HUB_ACS, "POST", NULL, body, NULL, &rs);
+	b64 = peer_form_field(rs.body, "SAMLResponse");
+	ck_assert_int_eq(saml_base64_decode(b64, strlen(b64), 1 << 20, &xml, &n, &err), TL_OK);
+	ck_assert_ptr_null(strstr(xml, "EncryptedAssertion"));
+	ck_assert_ptr_nonnull(strstr(xml, "<saml:Audience>" SP2 "</saml:Audience>"));
+	free(xml);
+	free(b64);
+	free(q);
+	free(body);
+	hub_response_free(&rs);
+}
+END_TEST
+
+START_TEST(signed_response_for_another_service_is_refused)
+{
+	char *q = to_idp(&sp1, 0, NULL, NULL, IDP_A, IDP_A), *body;
+	struct hub_response rs;
+	size_t states = sso_count(STORE_DB_SSO_STATE);
+
+	/* validly signed by the IdP, but for another audience */
+	ck_assert_int_eq(peer_idp_respond_for(&idp_a, q, ATTRS_A, "user-anna", PPT, 3, SP2, &body, NULL), 0);
+	call(HUB_ACS, "POST", NULL, body, NULL, &rs);
+	ck_assert_msg(rs.status == 403, "%u %s", rs.status, rs.body);
+	ck_assert_ptr_nonnull(strstr(rs.body, "audience"));
+	ck_assert_uint_eq(sso_count(STORE_DB_SSO_STATE), states);
+	hub_response_free(&rs);
+	free(q);
+	free(body);
+}
+END_TEST
+
+START_TEST(response_of_a_suspended_idp_is_refused)
+{
+	char *q = to_idp(&sp1, 0, NULL, NULL, IDP_B, IDP_B), *body;
+	struct hub_response rs;
+	json_t *o = NULL;
+	struct tl_err err;
+
+	ck_assert_int_eq(peer_idp_respond(&idp_b, q, ATTRS_A, "user-anna", PPT, 3, &body, NULL), 0);
+	ck_assert_int_eq(reg_entity_decide(&fx.ctx, IDP_B, REG_SUSPEND, "test", NULL, &o, &err), TL_OK);
+	json_decref(o);
+	call(HUB_ACS, "POST", NULL, body, NULL, &rs);
+	ck_assert_msg(rs.status == 403, "%u %s", rs.status, rs.body);
+	ck_assert_ptr_nonnull(strstr(rs.body, "suspended"));
+	hub_response_free(&rs);
+	ck_assert_int_eq(reg_entity_decide(&fx.ctx, IDP_B, REG_REINSTATE, NULL, NULL, &o, &err), TL_OK);
+	json_decref(o);
+	free(q);
+	free(body);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("hub");
@@ -869,6 +1074,11 @@ int main(void)
 	tcase_add_test(tc, bad_requests_are_refused_and_leave_nothing);
 	tcase_add_test(tc, request_replay_is_refused);
 	tcase_add_test(tc, login_is_audited_with_attribute_names);
+	tcase_add_test(tc, requests_the_hub_checks_itself);
+	tcase_add_test(tc, signatures_of_requests);
+	tcase_add_test(tc, assertions_encrypted_for_services_with_a_key);
+	tcase_add_test(tc, signed_response_for_another_service_is_refused);
+	tcase_add_test(tc, response_of_a_suspended_idp_is_refused);
 	suite_add_tcase(s, tc);
 	rc = tlt_run(s);
 	return rc;
