@@ -1,9 +1,13 @@
 /* audit.c - hash-chained audit log in LMDB. */
 #include "tillit/audit.h"
 
+#include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "tillit/log.h"
 #include "tillit/util.h"
 
 #define AUDIT_HEAD_KEY "audit_head"
@@ -35,8 +39,8 @@ static void audit_fail(struct store_txn *txn, int code, const char *msg)
 		txn->rc = tl_err_set(&txn->err, code, "audit log: %s", msg);
 }
 
-uint64_t audit_append(struct store_txn *txn, const char *actor, const char *action,
-                      const char *subject, json_t *details)
+static uint64_t audit_append_at(struct store_txn *txn, time_t t, const char *actor,
+                                const char *action, const char *subject, json_t *details)
 {
 	struct store_val head;
 	char prev[65] = AUDIT_GENESIS, hash[65], when[32];
@@ -53,7 +57,7 @@ uint64_t audit_append(struct store_txn *txn, const char *actor, const char *acti
 		memcpy(prev, (const char *)head.data + 8, 64);
 		prev[64] = '\0';
 	}
-	util_time_iso(util_now(), when, sizeof(when));
+	util_time_iso(t, when, sizeof(when));
 	rec = json_pack("{s:I, s:s, s:s, s:s, s:s, s:O?, s:s}", "seq", (json_int_t)seq, "time", when,
 	                "actor", actor, "action", action, "subject", subject ? subject : "",
 	                "details", details, "prev", prev);
@@ -77,6 +81,210 @@ out:
 	free(s);
 	json_decref(rec);
 	return txn->rc == TL_OK ? seq : 0;
+}
+
+uint64_t audit_append(struct store_txn *txn, const char *actor, const char *action,
+                      const char *subject, json_t *details)
+{
+	return audit_append_at(txn, util_now(), actor, action, subject, details);
+}
+
+/* ---- group commit ---------------------------------------------------- */
+
+struct audit_qrec {
+	struct audit_qrec *next;
+	time_t when;
+	char *actor, *action, *subject;
+	json_t *details;
+};
+
+struct audit_queue {
+	struct store *st;
+	unsigned interval_ms;
+	size_t max, n;
+	struct audit_qrec *head, **tail;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	pthread_t writer;
+	int stopping;
+	int failing;            /* the last write failed */
+	uint64_t written, batches, failed;
+};
+
+static void audit_qrec_free(struct audit_qrec *r)
+{
+	while (r != NULL) {
+		struct audit_qrec *next = r->next;
+		free(r->actor);
+		free(r->action);
+		free(r->subject);
+		json_decref(r->details);
+		free(r);
+		r = next;
+	}
+}
+
+/* Append the batch in one transaction.  Returns how many were written (0 or all). */
+static size_t audit_queue_write(struct audit_queue *q, struct audit_qrec *batch, struct tl_err *err)
+{
+	struct store_txn txn;
+	size_t n = 0;
+
+	if (store_txn_begin(q->st, &txn, 0, err) != TL_OK)
+		return 0;
+	for (struct audit_qrec *r = batch; r != NULL; r = r->next, n++)
+		audit_append_at(&txn, r->when, r->actor, r->action, r->subject, r->details);
+	return store_commit(&txn, err) == TL_OK ? n : 0;
+}
+
+static void *audit_queue_run(void *arg)
+{
+	struct audit_queue *q = arg;
+
+	pthread_mutex_lock(&q->lock);
+	for (;;) {
+		struct audit_qrec *batch;
+		struct tl_err err = { 0 };
+		struct timespec ts;
+		size_t n, done;
+
+		while (q->head == NULL && !q->stopping)
+			pthread_cond_wait(&q->cond, &q->lock);
+		if (q->head == NULL)
+			break;
+		/* gather what arrives within the interval (unless stopping) */
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += (long)(q->interval_ms % 1000) * 1000000L;
+		ts.tv_sec += q->interval_ms / 1000 + ts.tv_nsec / 1000000000L;
+		ts.tv_nsec %= 1000000000L;
+		while (!q->stopping && pthread_cond_timedwait(&q->cond, &q->lock, &ts) != ETIMEDOUT)
+			;
+		batch = q->head;
+		n = q->n;
+		q->head = NULL;
+		q->tail = &q->head;
+		q->n = 0;
+		pthread_mutex_unlock(&q->lock);
+
+		done = audit_queue_write(q, batch, &err);
+
+		pthread_mutex_lock(&q->lock);
+		if (done == n) {
+			q->written += n;
+			q->batches++;
+			q->failing = 0;
+			audit_qrec_free(batch);
+			continue;
+		}
+		q->failed++;
+		q->failing = 1;
+		log_err("audit: cannot write %zu login records (kept for the next attempt): %s", n,
+		          err.msg);
+		if (q->stopping) {
+			audit_qrec_free(batch); /* nothing will retry: the error above says what is lost */
+			break;
+		}
+		/* put the batch back in front of what came meanwhile, in order */
+		{
+			struct audit_qrec *last = batch;
+			while (last->next != NULL)
+				last = last->next;
+			last->next = q->head;
+			if (q->head == NULL)
+				q->tail = &last->next;
+			q->head = batch;
+			q->n += n;
+		}
+		/* wait an interval before retrying */
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 1;
+		pthread_cond_timedwait(&q->cond, &q->lock, &ts);
+	}
+	pthread_mutex_unlock(&q->lock);
+	return NULL;
+}
+
+int audit_queue_start(struct store *st, unsigned interval_ms, size_t max, struct audit_queue **qp,
+                      struct tl_err *err)
+{
+	struct audit_queue *q;
+
+	*qp = NULL;
+	if ((q = calloc(1, sizeof(*q))) == NULL)
+		return tl_err_set(err, TL_ENOMEM, "out of memory");
+	q->st = st;
+	q->interval_ms = interval_ms;
+	q->max = max > 0 ? max : 1;
+	q->tail = &q->head;
+	pthread_mutex_init(&q->lock, NULL);
+	pthread_cond_init(&q->cond, NULL);
+	if (pthread_create(&q->writer, NULL, audit_queue_run, q) != 0) {
+		pthread_cond_destroy(&q->cond);
+		pthread_mutex_destroy(&q->lock);
+		free(q);
+		return tl_err_set(err, TL_EINTERNAL, "cannot start the audit writer thread");
+	}
+	*qp = q;
+	return TL_OK;
+}
+
+int audit_queue_post(struct audit_queue *q, const char *actor, const char *action,
+                     const char *subject, json_t *details, struct tl_err *err)
+{
+	struct audit_qrec *r;
+	int rc = TL_OK;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return tl_err_set(err, TL_ENOMEM, "out of memory");
+	r->when = util_now();
+	r->actor = strdup(actor);
+	r->action = strdup(action);
+	r->subject = strdup(subject ? subject : "");
+	r->details = details ? json_deep_copy(details) : NULL;
+	if (r->actor == NULL || r->action == NULL || r->subject == NULL ||
+	    (details != NULL && r->details == NULL)) {
+		audit_qrec_free(r);
+		return tl_err_set(err, TL_ENOMEM, "out of memory");
+	}
+	pthread_mutex_lock(&q->lock);
+	if (q->n >= q->max || q->stopping) {
+		rc = tl_err_set(err, TL_ELIMIT, "audit log: %zu records wait to be written (%s)", q->n,
+		                q->failing ? "writing to the store fails" : "the writer is behind");
+	} else {
+		*q->tail = r;
+		q->tail = &r->next;
+		if (q->n++ == 0)
+			pthread_cond_signal(&q->cond);
+		r = NULL;
+	}
+	pthread_mutex_unlock(&q->lock);
+	audit_qrec_free(r);
+	return rc;
+}
+
+void audit_queue_stats(struct audit_queue *q, uint64_t *written, uint64_t *batches,
+                       uint64_t *failed)
+{
+	pthread_mutex_lock(&q->lock);
+	*written = q->written;
+	*batches = q->batches;
+	*failed = q->failed;
+	pthread_mutex_unlock(&q->lock);
+}
+
+void audit_queue_stop(struct audit_queue *q)
+{
+	if (q == NULL)
+		return;
+	pthread_mutex_lock(&q->lock);
+	q->stopping = 1;
+	pthread_cond_signal(&q->cond);
+	pthread_mutex_unlock(&q->lock);
+	pthread_join(q->writer, NULL);
+	audit_qrec_free(q->head);
+	pthread_cond_destroy(&q->cond);
+	pthread_mutex_destroy(&q->lock);
+	free(q);
 }
 
 int audit_verify(struct store_txn *txn, struct audit_verdict *v, struct tl_err *err)

@@ -20,6 +20,7 @@
 #include <libxml/parser.h>
 
 #include "tillit/attr.h"
+#include "tillit/audit.h"
 #include "tillit/keys.h"
 #include "tillit/log.h"
 #include "tillit/reg.h"
@@ -987,6 +988,10 @@ int hub_open(struct hub **out, struct tl_ctx *ctx, struct tl_err *err)
 		goto fail;
 	}
 	h->purger_started = 1;
+	if (ctx->conf.login_audit_batch_ms > 0 &&
+	    (rc = audit_queue_start(ctx->store, (unsigned)ctx->conf.login_audit_batch_ms,
+	                            HUB_AUDIT_QUEUE_MAX, &h->auditq, err)) != TL_OK)
+		goto fail;
 	*out = h;
 	return TL_OK;
 fail:
@@ -1005,6 +1010,7 @@ void hub_close(struct hub *h)
 		pthread_mutex_unlock(&h->purge_lock);
 		pthread_join(h->purger, NULL);
 	}
+	audit_queue_stop(h->auditq); /* writes the logins still queued */
 	if (h->idp_side.entries != NULL)
 		hub_pcache_done(&h->idp_side);
 	if (h->sp_side.entries != NULL)

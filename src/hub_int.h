@@ -40,6 +40,7 @@
 #define HUB_PAGE_MAX (1 << 20)      /* an HTML page the hub writes */
 #define HUB_STATE_MAX (256 * 1024)  /* a waiting login's record */
 #define HUB_COOKIE_IDP "tillit_idp" /* the IdP chosen last on /ds */
+#define HUB_AUDIT_QUEUE_MAX 100000  /* login records waiting for the audit writer */
 
 /* One provider loaded into a lasso server. */
 struct hub_pentry {
@@ -113,6 +114,7 @@ struct hub {
 	pthread_mutex_t purge_lock;
 	pthread_cond_t purge_cond;
 	int stopping;
+	struct audit_queue *auditq;  /* login records (NULL: written one by one) */
 	atomic_ullong n_logins, n_errors_sent, n_refused;
 };
 

@@ -1293,7 +1293,9 @@ static int sso_audit(struct hub *h, const struct sso_release *x, const char *cls
 	                    "authn_context", cls);
 	if (details == NULL)
 		return tl_err_set(err, TL_ENOMEM, "out of memory");
-	if ((rc = store_txn_begin(h->ctx->store, &txn, 0, err)) == TL_OK) {
+	if (h->auditq != NULL)
+		rc = audit_queue_post(h->auditq, "sso", "sso.login", x->sp, details, err);
+	else if ((rc = store_txn_begin(h->ctx->store, &txn, 0, err)) == TL_OK) {
 		audit_append(&txn, "sso", "sso.login", x->sp, details);
 		rc = store_commit(&txn, err);
 	}

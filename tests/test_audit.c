@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static struct store *st;
 static char *dir;
@@ -159,6 +160,102 @@ START_TEST(audit_detects_reordered_records)
 }
 END_TEST
 
+/* All records as a JSON array. */
+static json_t *records(void)
+{
+	struct store_txn txn;
+	struct tl_err err;
+	json_t *list = NULL;
+
+	ck_assert_int_eq(store_txn_begin(st, &txn, 1, &err), TL_OK);
+	ck_assert_int_eq(audit_list(&txn, NULL, &list, &err), TL_OK);
+	store_abort(&txn);
+	return list;
+}
+
+static void nap(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+START_TEST(audit_queue_writes_in_order_in_one_transaction)
+{
+	struct audit_queue *q;
+	struct audit_verdict v;
+	struct tl_err err;
+	uint64_t written = 0, batches = 0, failed = 0;
+	json_t *list;
+
+	setenv("TILLIT_NOW", "1780308000", 1); /* 2026-06-01T10:00:00Z */
+	ck_assert_int_eq(audit_queue_start(st, 300, 1000, &q, &err), TL_OK);
+	for (int i = 0; i < 200; i++) {
+		char subject[32];
+		json_t *d = json_pack("{s:i}", "n", i);
+		snprintf(subject, sizeof(subject), "login-%d", i);
+		ck_assert_int_eq(audit_queue_post(q, "sso", "sso.login", subject, d, &err), TL_OK);
+		json_decref(d);
+	}
+	unsetenv("TILLIT_NOW"); /* the records keep the time they were posted at */
+	for (int i = 0; i < 500 && written < 200; i++) {
+		nap(20);
+		audit_queue_stats(q, &written, &batches, &failed);
+	}
+	ck_assert_uint_eq(written, 200);
+	ck_assert_uint_eq(batches, 1); /* posted well within the 300 ms: one disk sync */
+	ck_assert_uint_eq(failed, 0);
+	audit_queue_stop(q);
+	ck_assert_int_eq(verify(&v), TL_OK);
+	ck_assert_uint_eq(v.records, 205);
+	list = records();
+	ck_assert_uint_eq(json_array_size(list), 205);
+	for (int i = 0; i < 200; i++) {
+		json_t *r = json_array_get(list, 5 + i);
+		char subject[32];
+		snprintf(subject, sizeof(subject), "login-%d", i);
+		ck_assert_str_eq(json_string_value(json_object_get(r, "subject")), subject);
+		ck_assert_str_eq(json_string_value(json_object_get(r, "actor")), "sso");
+		ck_assert_str_eq(json_string_value(json_object_get(r, "time")), "2026-06-01T10:00:00Z");
+		ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(r, "details"), "n")), i);
+	}
+	json_decref(list);
+}
+END_TEST
+
+START_TEST(audit_queue_stop_writes_what_waits)
+{
+	struct audit_queue *q;
+	struct audit_verdict v;
+	struct tl_err err;
+
+	/* a long interval: only stopping writes these */
+	ck_assert_int_eq(audit_queue_start(st, 5000, 1000, &q, &err), TL_OK);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(audit_queue_post(q, "sso", "sso.login", "https://sp.example.se", NULL, &err),
+		                 TL_OK);
+	audit_queue_stop(q);
+	ck_assert_int_eq(verify(&v), TL_OK);
+	ck_assert_uint_eq(v.records, 8);
+}
+END_TEST
+
+START_TEST(audit_queue_refuses_beyond_its_limit)
+{
+	struct audit_queue *q;
+	struct audit_verdict v;
+	struct tl_err err;
+
+	ck_assert_int_eq(audit_queue_start(st, 5000, 2, &q, &err), TL_OK);
+	ck_assert_int_eq(audit_queue_post(q, "sso", "sso.login", "a", NULL, &err), TL_OK);
+	ck_assert_int_eq(audit_queue_post(q, "sso", "sso.login", "b", NULL, &err), TL_OK);
+	ck_assert_int_eq(audit_queue_post(q, "sso", "sso.login", "c", NULL, &err), TL_ELIMIT);
+	ck_assert_msg(strstr(err.msg, "2 records wait to be written") != NULL, "%s", err.msg);
+	audit_queue_stop(q);
+	ck_assert_int_eq(verify(&v), TL_OK);
+	ck_assert_uint_eq(v.records, 7); /* a and b, not c */
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("audit");
@@ -170,6 +267,9 @@ int main(void)
 	tcase_add_test(tc, audit_detects_removed_record);
 	tcase_add_test(tc, audit_detects_removed_tail);
 	tcase_add_test(tc, audit_detects_reordered_records);
+	tcase_add_test(tc, audit_queue_writes_in_order_in_one_transaction);
+	tcase_add_test(tc, audit_queue_stop_writes_what_waits);
+	tcase_add_test(tc, audit_queue_refuses_beyond_its_limit);
 	suite_add_tcase(s, tc);
 	return tlt_run(s);
 }

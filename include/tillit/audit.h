@@ -28,6 +28,35 @@
 uint64_t audit_append(struct store_txn *txn, const char *actor, const char *action,
                       const char *subject, json_t *details);
 
+/*
+ * Group commit for records that may reach the disk a moment after the
+ * event they record (logins at the SSO hub): a writer thread appends all
+ * records posted within interval_ms in one write transaction, so that one
+ * disk sync serves many of them.  Each record keeps the time it was
+ * posted.  At most max records wait; audit_queue_stop() writes what is
+ * left.  Decisions keep audit_append() in their own transaction.
+ */
+struct audit_queue;
+
+/* Start the writer on st (borrowed; must outlive the queue).  Errors: TL_ENOMEM, TL_EINTERNAL. */
+int audit_queue_start(struct store *st, unsigned interval_ms, size_t max, struct audit_queue **q,
+                      struct tl_err *err);
+
+/*
+ * Queue a record (details borrowed; may be NULL).  Errors: TL_ELIMIT when
+ * max records are waiting (the writer is behind or the store fails: the
+ * message says which), TL_ENOMEM.
+ */
+int audit_queue_post(struct audit_queue *q, const char *actor, const char *action,
+                     const char *subject, json_t *details, struct tl_err *err);
+
+/* Records written so far, the write transactions that wrote them, and those that failed. */
+void audit_queue_stats(struct audit_queue *q, uint64_t *written, uint64_t *batches,
+                       uint64_t *failed);
+
+/* Write what is queued, stop the writer and free q (NULL is fine). */
+void audit_queue_stop(struct audit_queue *q);
+
 struct audit_verdict {
 	uint64_t records;   /* records checked */
 	uint64_t bad_seq;   /* first bad record (0 if the chain holds) */

@@ -51,6 +51,7 @@ struct conf {
 	int encrypt_assertions;                    /* boolean */
 	int require_signed_authn_requests;         /* boolean */
 	long long provider_cache_size;             /* providers kept loaded */
+	long long login_audit_batch_ms;            /* 0: each login synced on its own */
 	/* keys and signing */
 	long long metadata_key_bits;
 	long long hub_key_bits;
