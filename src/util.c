@@ -7,20 +7,47 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Fetched once, then only read: the process's digest implementations. */
+static const char *const util_md_names[] = { "SHA1", "SHA256", "SHA384", "SHA512" };
+static EVP_MD *util_mds[4];
+static pthread_once_t util_md_once = PTHREAD_ONCE_INIT;
+
+static void util_md_fetch(void)
+{
+	for (size_t i = 0; i < sizeof(util_md_names) / sizeof(util_md_names[0]); i++)
+		util_mds[i] = EVP_MD_fetch(NULL, util_md_names[i], NULL);
+}
+
+const EVP_MD *util_md(const char *name)
+{
+	pthread_once(&util_md_once, util_md_fetch);
+	for (size_t i = 0; i < sizeof(util_md_names) / sizeof(util_md_names[0]); i++)
+		if (strcmp(name, util_md_names[i]) == 0)
+			return util_mds[i];
+	return NULL;
+}
+
 void util_sha1(const void *p, size_t n, unsigned char out[UTIL_SHA1_LEN])
 {
-	SHA1(p, n, out);
+	const EVP_MD *md = util_md("SHA1");
+
+	if (md == NULL || EVP_Digest(p, n, out, NULL, md, NULL) != 1)
+		SHA1(p, n, out);
 }
 
 void util_sha256(const void *p, size_t n, unsigned char out[UTIL_SHA256_LEN])
 {
-	SHA256(p, n, out);
+	const EVP_MD *md = util_md("SHA256");
+
+	if (md == NULL || EVP_Digest(p, n, out, NULL, md, NULL) != 1)
+		SHA256(p, n, out);
 }
 
 void util_hex(const unsigned char *p, size_t n, char *out)

@@ -166,11 +166,9 @@ static xmlChar **xsig_prefixes(xmlNodePtr t, xmlChar **store, xmlChar **list, in
 
 static int xsig_digest(const char *md, const struct buf *data, unsigned char *out, unsigned *outlen)
 {
-	EVP_MD *m = EVP_MD_fetch(NULL, md, NULL);
-	int ok = m != NULL && EVP_Digest(data->data, data->len, out, outlen, m, NULL) == 1;
+	const EVP_MD *m = util_md(md);
 
-	EVP_MD_free(m);
-	return ok;
+	return m != NULL && EVP_Digest(data->data, data->len, out, outlen, m, NULL) == 1;
 }
 
 /* ---- verify ------------------------------------------------------------------------ */
@@ -233,7 +231,7 @@ int xsig_verify_octets(const char *alg_uri, const void *data, size_t len, const 
 	for (int i = 0; i < nkeys; i++) {
 		EVP_MD_CTX *mc = EVP_MD_CTX_new();
 		int ok = mc != NULL && keys[i] != NULL &&
-		         EVP_DigestVerifyInit_ex(mc, NULL, xsig_sigalgs[k].md, NULL, NULL, keys[i], NULL) == 1 &&
+		         EVP_DigestVerifyInit(mc, NULL, util_md(xsig_sigalgs[k].md), NULL, keys[i]) == 1 &&
 		         EVP_DigestVerify(mc, der ? der : sig, der ? derlen : siglen, data, len) == 1;
 		EVP_MD_CTX_free(mc);
 		if (ok) {
@@ -386,7 +384,7 @@ char *xsig_sign_octets(EVP_PKEY *key, const void *data, size_t len, const char *
 	char *out = NULL;
 
 	*alg = ec ? xsig_sigalgs[3].uri : xsig_sigalgs[0].uri;
-	if (mc == NULL || EVP_DigestSignInit_ex(mc, NULL, "SHA256", NULL, NULL, key, NULL) != 1 ||
+	if (mc == NULL || EVP_DigestSignInit(mc, NULL, util_md("SHA256"), NULL, key) != 1 ||
 	    EVP_DigestSign(mc, NULL, &slen, data, len) != 1 || (sig = malloc(slen)) == NULL ||
 	    EVP_DigestSign(mc, sig, &slen, data, len) != 1)
 		goto out;

@@ -4,6 +4,7 @@
 #ifndef TILLIT_UTIL_H
 #define TILLIT_UTIL_H
 
+#include <openssl/evp.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -17,6 +18,14 @@
 void util_sha1(const void *p, size_t n, unsigned char out[UTIL_SHA1_LEN]);
 /* SHA-256 of n bytes. */
 void util_sha256(const void *p, size_t n, unsigned char out[UTIL_SHA256_LEN]);
+
+/*
+ * OpenSSL's implementation of the digest "SHA1", "SHA256", "SHA384" or
+ * "SHA512", fetched once per process (OpenSSL 3 otherwise looks it up in
+ * its provider tables on every use); NULL for another name.  Not to be
+ * freed.
+ */
+const EVP_MD *util_md(const char *name);
 /* Lowercase hex of n bytes into out (2n+1 bytes, NUL-terminated). */
 void util_hex(const unsigned char *p, size_t n, char *out);
 /* Parse 2n hex digits (either case) into out; -1 if malformed. */
