@@ -79,7 +79,7 @@ static const struct conf_key conf_keys[] = {
 	{ "require_signed_authn_requests", CT_BOOL, OFF(require_signed_authn_requests), 0, 1, "no",
 	  "Refuse unsigned AuthnRequests from every service (a service whose metadata says AuthnRequestsSigned is always held to it)." },
 	{ "provider_cache_size", CT_INT, OFF(provider_cache_size), 1, 1000000, "1000",
-	  "Providers (services and member IdPs) the SSO hub keeps loaded; others are loaded from the store when needed." },
+	  "Providers the SSO hub keeps loaded on each side (services it serves as IdP, member IdPs it uses as SP); others are loaded from the store when needed." },
 	{ "login_audit_batch_ms", CT_INT, OFF(login_audit_batch_ms), 0, 5000, "200",
 	  "Milliseconds within which the hub gathers login records into one write to the audit log (one disk sync); 0: each login is written and synced before its assertion is sent." },
 	{ "metadata_key_bits", CT_INT, OFF(metadata_key_bits), 2048, 8192, "3072",

@@ -403,6 +403,7 @@ static int hub_idp_from_record(const struct store_val *v, struct hub_idp *p)
 	p->desc_sv = hub_jdup(o, "desc_sv");
 	p->desc_en = hub_jdup(o, "desc_en");
 	p->logo = hub_jdup(o, "logo");
+	p->hidden = json_is_true(json_object_get(o, "hidden"));
 	json_array_foreach(json_object_get(o, "scopes"), i, sc) {
 		const char *val = json_string_value(json_array_get(sc, 0));
 		if (p->nscopes == 16 || val == NULL || (p->scopes[p->nscopes] = strdup(val)) == NULL)
@@ -804,6 +805,22 @@ static void *hub_purger(void *arg)
 
 /* ---- open and close --------------------------------------------------- */
 
+int hub_keys_missing(const struct tl_ctx *ctx, char *path)
+{
+	static const char *const files[] = {
+		"keys/hub-signing.key", "keys/hub-signing.crt", "keys/hub-encryption.key",
+		"keys/hub-encryption.crt",
+	};
+	struct stat sb;
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		ctx_path(ctx, files[i], path);
+		if (stat(path, &sb) != 0)
+			return 1;
+	}
+	return 0;
+}
+
 static int hub_read_pem(struct hub *h, const char *rel, char **out, struct tl_err *err)
 {
 	char path[CTX_PATH_MAX];
@@ -813,7 +830,8 @@ static int hub_read_pem(struct hub *h, const char *rel, char **out, struct tl_er
 	ctx_path(h->ctx, rel, path);
 	rc = util_read_file(path, 1 << 20, out, &len, err);
 	if (rc == TL_ENOENT)
-		return tl_err_set(err, TL_ENOENT, "the hub key file %s is missing (run tillitctl init)", path);
+		return tl_err_set(err, TL_ENOENT, "the hub key file %s is missing (tillitctl keys create makes it)",
+		                  path);
 	return rc;
 }
 

@@ -41,6 +41,7 @@
 #define HUB_STATE_MAX (256 * 1024)  /* a waiting login's record */
 #define HUB_COOKIE_IDP "tillit_idp" /* the IdP chosen last on /ds */
 #define HUB_AUDIT_QUEUE_MAX 100000  /* login records waiting for the audit writer */
+#define HUB_DROP_EVERY 256          /* logins between store_drop_pages() */
 
 /* One provider loaded into a lasso server. */
 struct hub_pentry {
@@ -80,6 +81,7 @@ struct hub_idp {
 	char *scopes[16];
 	int nscopes;
 	int scope_regexp[16];
+	int hidden;                  /* hide-from-discovery: not listed on /ds */
 };
 
 /* The approved member IdPs, rebuilt when the registry changes (refcounted snapshot). */

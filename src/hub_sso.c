@@ -47,6 +47,7 @@
 #define SSO_ST_NO_AVAILABLE_IDP "urn:oasis:names:tc:SAML:2.0:status:NoAvailableIDP"
 #define SSO_ST_INVALID_NAMEID_POLICY "urn:oasis:names:tc:SAML:2.0:status:InvalidNameIDPolicy"
 #define SSO_ST_AUTHN_FAILED "urn:oasis:names:tc:SAML:2.0:status:AuthnFailed"
+#define SSO_ST_NO_PASSIVE "urn:oasis:names:tc:SAML:2.0:status:NoPassive"
 #define SSO_LABEL_PERSISTENT "tillit persistent NameID"
 #define SSO_LABEL_PAIRWISE "tillit pairwise-id"
 #define SSO_LABEL_SUBJECT "tillit subject-id"
@@ -554,9 +555,11 @@ static const char *sso_acs_url(const struct saml_request *q, const struct mdm_en
 		if (strcmp(e->element, "AssertionConsumerService") != 0 || e->location == NULL)
 			continue;
 		if (q->acs_url != NULL || q->acs_index >= 0) {
-			if ((q->acs_url != NULL && strcmp(q->acs_url, e->location) == 0) ||
-			    (q->acs_url == NULL && e->index == q->acs_index))
-				return e->binding && strcmp(e->binding, SSO_BINDING_POST) == 0 ? e->location : NULL;
+			/* the URL may be listed once per binding: the HTTP-POST one counts */
+			if (((q->acs_url != NULL && strcmp(q->acs_url, e->location) == 0) ||
+			     (q->acs_url == NULL && e->index == q->acs_index)) &&
+			    e->binding != NULL && strcmp(e->binding, SSO_BINDING_POST) == 0)
+				return e->location;
 			continue;
 		}
 		if (e->binding == NULL || strcmp(e->binding, SSO_BINDING_POST) != 0)
@@ -633,8 +636,8 @@ void hub_sso(struct hub *h, const struct hub_request *rq, struct hub_response *r
 	}
 	/*
 	 * Signatures: a Redirect's is verified here (the octets as sent, the
-	 * service's keys, no SHA-1) and lasso gets the message as a POST would
-	 * carry it; a POST's is verified by lasso.
+	 * service's keys, no SHA-1); a POST's enveloped one by lasso.  Every
+	 * other check is the hub's own (saml_request_check, below).
 	 */
 	{
 		const struct mdm_role *r = mdm_role(pe->model, MDM_ROLE_SP);
@@ -651,32 +654,27 @@ void hub_sso(struct hub *h, const struct hub_request *rq, struct hub_response *r
 				goto out;
 			}
 		}
+	}
+	if (!redirect && has_sig) {
 		login = lasso_login_new(h->idp_side.server);
 		p = LASSO_PROFILE(login);
-		lasso_profile_set_signature_verify_hint(p, !redirect && has_sig
-		                                           ? LASSO_PROFILE_SIGNATURE_VERIFY_HINT_FORCE
-		                                           : LASSO_PROFILE_SIGNATURE_VERIFY_HINT_IGNORE);
-	}
-	if (redirect) {
-		/* lasso's Redirect path leaks; the inflated message goes in as POST's base64 */
-		free(b64);
-		b64 = util_base64((const unsigned char *)xml, xlen);
-		if (b64 == NULL) {
-			sso_refuse(h, rs, 500, q.issuer, "out of memory");
+		lasso_profile_set_signature_verify_hint(p, LASSO_PROFILE_SIGNATURE_VERIFY_HINT_FORCE);
+		lrc = lasso_login_process_authn_request_msg(login, b64);
+		if (lrc != 0) {
+			why = sso_lasso_request_error(lrc, &status);
+			sso_refuse(h, rs, status, q.issuer, "the AuthnRequest is refused: %s (%s)",
+			           why ? why : "lasso cannot process it", lasso_strerror(lrc));
 			goto out;
 		}
 	}
-	lrc = lasso_login_process_authn_request_msg(login, b64);
-	if (lrc != 0) {
-		why = sso_lasso_request_error(lrc, &status);
-		sso_refuse(h, rs, status, q.issuer, "the AuthnRequest is refused: %s (%s)",
-		           why ? why : "lasso cannot process it", lasso_strerror(lrc));
-		goto out;
-	}
-	if (login->protocolProfile != LASSO_LOGIN_PROTOCOL_PROFILE_BRWS_POST ||
-	    (acs = sso_acs_url(&q, pe->model)) == NULL) {
+	if (q.protocol_binding != NULL && strcmp(q.protocol_binding, SSO_BINDING_POST) != 0) {
 		sso_refuse(h, rs, 400, q.issuer, "the AuthnRequest asks for a response binding other than "
 		                                 "HTTP-POST, the only one the hub answers with");
+		goto out;
+	}
+	if ((acs = sso_acs_url(&q, pe->model)) == NULL) {
+		sso_refuse(h, rs, 400, q.issuer, "the AuthnRequest is refused: the AssertionConsumerService it "
+		                                 "names is not an HTTP-POST endpoint in the service's metadata");
 		goto out;
 	}
 	/* what lasso does not check */
@@ -730,6 +728,24 @@ void hub_sso(struct hub *h, const struct hub_request *rq, struct hub_response *r
 		               q.nidps > 0 ? "none of the IdPs the service named is a member of the federation"
 		                           : "the federation has no identity provider yet");
 		goto out;
+	}
+	if (json_array_size(cand) > 1 && q.is_passive) {
+		/* no page may be shown: the IdP the user chose last, if it fits, or NoPassive */
+		char *last = sso_cookie(rq->cookie, HUB_COOKIE_IDP);
+		size_t k;
+		json_t *v, *one = NULL;
+		json_array_foreach(cand, k, v)
+			if (last != NULL && strcmp(json_string_value(v), last) == 0)
+				one = json_pack("[O]", v);
+		free(last);
+		if (one == NULL) {
+			sso_send_error(h, rs, q.issuer, acs, q.id, relay, SSO_ST_RESPONDER, SSO_ST_NO_PASSIVE,
+			               "the service asked for a passive login and more than one identity "
+			               "provider fits: the user must choose");
+			goto out;
+		}
+		json_decref(cand);
+		cand = one;
 	}
 	if (hub_random_hex(nonce, HUB_NONCE_LEN / 2, &err) != TL_OK) {
 		sso_refuse(h, rs, 500, q.issuer, "cannot keep the login: %s", err.msg[0] ? err.msg : "out of memory");
@@ -827,6 +843,8 @@ static void sso_ds_render(struct hub *h, const struct hub_request *rq, struct hu
 	}
 	for (size_t i = 0; i < d->n; i++) {
 		const struct hub_idp *x = &d->idps[i];
+		if (x->hidden) /* hide-from-discovery: reachable by Scoping or the DS protocol only */
+			continue;
 		if (json_array_size(only) > 0) {
 			size_t k;
 			json_t *v;
@@ -1140,11 +1158,33 @@ static int sso_certified(struct hub *h, const char *idp, const char *cls)
 }
 
 /*
+ * Does class cls meet the requested class want under comparison cmp
+ * (exact when NULL)?  Classes are ordered by the trust frameworks' levels
+ * (a level extending another is stronger); classes no framework orders
+ * meet only themselves, and only for exact, minimum and maximum.
+ */
+static int sso_class_meets(struct hub *h, const char *cls, const char *want, const char *cmp)
+{
+	int same = strcmp(cls, want) == 0;
+
+	if (cmp == NULL || strcmp(cmp, "exact") == 0)
+		return same;
+	if (strcmp(cmp, "minimum") == 0)
+		return same || tf_covers(h->frameworks, TF_ATTR_ASSURANCE, cls, want);
+	if (strcmp(cmp, "better") == 0)
+		return !same && tf_covers(h->frameworks, TF_ATTR_ASSURANCE, cls, want);
+	if (strcmp(cmp, "maximum") == 0)
+		return same || tf_covers(h->frameworks, TF_ATTR_ASSURANCE, want, cls);
+	return 0;
+}
+
+/*
  * The class passed on to the service, or NULL when the service asked for
  * classes this login does not meet (NoAuthnContext).  A class some trust
  * framework owns counts only if the IdP is certified for it.
  */
-static const char *sso_assurance(struct hub *h, const char *idp, const char *cls, json_t *requested)
+static const char *sso_assurance(struct hub *h, const char *idp, const char *cls, json_t *requested,
+                                 const char *cmp)
 {
 	int owned = cls != NULL && tf_owns(h->frameworks, TF_ATTR_ASSURANCE, cls);
 	int trusted = cls != NULL && (!owned || sso_certified(h, idp, cls));
@@ -1156,7 +1196,7 @@ static const char *sso_assurance(struct hub *h, const char *idp, const char *cls
 	if (!trusted)
 		return NULL;
 	json_array_foreach(requested, i, v)
-		if (strcmp(json_string_value(v), cls) == 0)
+		if (sso_class_meets(h, cls, json_string_value(v), cmp))
 			return cls;
 	return NULL;
 }
@@ -1464,7 +1504,8 @@ void hub_acs(struct hub *h, const struct hub_request *rq, struct hub_response *r
 		goto out;
 	}
 	if (upstream_error == NULL) {
-		cls = sso_assurance(h, idp, a->authn_class, json_object_get(state, "classes"));
+		cls = sso_assurance(h, idp, a->authn_class, json_object_get(state, "classes"),
+		                    sso_js(state, "cmp"));
 		if (cls == NULL)
 			upstream_error = SSO_ST_NO_AUTHN_CONTEXT;
 	}
@@ -1530,7 +1571,13 @@ void hub_acs(struct hub *h, const struct hub_request *rq, struct hub_response *r
 		in.gcm = spe->gcm;
 		hub_resp_send(h, rs, &in);
 	}
-	atomic_fetch_add(&h->n_logins, 1);
+	/*
+	 * Logins read each service's records from the store's mapping; what
+	 * they touched stays in the resident set until let go, so let it go
+	 * now and then (the pages stay in the page cache).
+	 */
+	if (atomic_fetch_add(&h->n_logins, 1) % HUB_DROP_EVERY == HUB_DROP_EVERY - 1)
+		store_drop_pages(h->ctx->store);
 	{
 		char *names = json_dumps(x.released, JSON_COMPACT);
 		log_info("sso: login at %s for %s, released %s", idp, sp, names ? names : "[]");

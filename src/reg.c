@@ -672,7 +672,9 @@ static void reg_set_version_status(struct store_txn *txn, const unsigned char sh
 }
 
 #define REG_GEN_KEY "reg_gen"
-#define REG_IDP_DIR_KEY "idp_dir_v1" /* STORE_DB_META: the IdP directory has been built */
+#define REG_IDP_DIR_KEY "idp_dir_v2" /* STORE_DB_META: the IdP directory has been built (v2: "hidden") */
+#define REG_ENTITY_CATEGORY "http://macedir.org/entity-category"
+#define REG_HIDE_FROM_DISCOVERY "http://refeds.org/category/hide-from-discovery"
 
 uint64_t reg_generation(struct store_txn *txn)
 {
@@ -704,11 +706,15 @@ static const char *reg_ui(const struct mdm_role *r, const char *element, const c
 static json_t *reg_idp_record(const struct mdm_entity *m)
 {
 	const struct mdm_role *r = mdm_role(m, MDM_ROLE_IDP);
+	const struct mdm_attr *cats = mdm_entity_attr(m, REG_ENTITY_CATEGORY);
 	const char *sv, *en;
 	json_t *o, *scopes;
+	int hidden = 0;
 
 	if (r == NULL)
 		return NULL;
+	for (const struct mdm_value *v = cats ? cats->values : NULL; v != NULL; v = v->next)
+		hidden |= v->value != NULL && strcmp(v->value, REG_HIDE_FROM_DISCOVERY) == 0;
 	sv = reg_ui(r, "DisplayName", "sv");
 	en = reg_ui(r, "DisplayName", "en");
 	for (const struct mdm_text *t = m->org; sv == NULL && en == NULL && t != NULL; t = t->next)
@@ -718,9 +724,10 @@ static json_t *reg_idp_record(const struct mdm_entity *m)
 	for (const struct mdm_scope *s = r->scopes; s != NULL; s = s->next)
 		if (s->value != NULL)
 			json_array_append_new(scopes, json_pack("[s, b]", s->value, s->regexp == 1));
-	o = json_pack("{s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:o}", "entity_id", m->entity_id, "name_sv", sv,
-	              "name_en", en, "desc_sv", reg_ui(r, "Description", "sv"), "desc_en",
-	              reg_ui(r, "Description", "en"), "logo", reg_ui(r, "Logo", NULL), "scopes", scopes);
+	o = json_pack("{s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:o, s:b}", "entity_id", m->entity_id, "name_sv",
+	              sv, "name_en", en, "desc_sv", reg_ui(r, "Description", "sv"), "desc_en",
+	              reg_ui(r, "Description", "en"), "logo", reg_ui(r, "Logo", NULL), "scopes", scopes,
+	              "hidden", hidden);
 	return o;
 }
 
@@ -766,7 +773,7 @@ int reg_idp_dir_ensure(struct tl_ctx *ctx, struct tl_err *err)
 	if ((rc = store_txn_begin(ctx->store, &txn, 0, err)) != TL_OK)
 		return rc;
 	store_iter_begin(&txn, STORE_DB_ENTITIES, NULL, 0, &it);
-	while (store_iter_next(&it, &k, &v)) {
+	for (size_t n = 1; store_iter_next(&it, &k, &v); n++) {
 		json_t *e = json_loadb(v.data, v.len, 0, NULL);
 		if (e != NULL && k.len == UTIL_SHA1_LEN) {
 			unsigned char sha1[UTIL_SHA1_LEN];
@@ -774,6 +781,8 @@ int reg_idp_dir_ensure(struct tl_ctx *ctx, struct tl_err *err)
 			reg_idp_dir_update(&txn, sha1, reg_str(e, "state"), reg_uint(e, "approved_version"));
 		}
 		json_decref(e);
+		if (n % 256 == 0) /* it reads every approved version: keep the resident set small */
+			store_drop_pages(ctx->store);
 	}
 	store_iter_end(&it);
 	store_put(&txn, STORE_DB_META, REG_IDP_DIR_KEY, strlen(REG_IDP_DIR_KEY), "1", 1);

@@ -1200,7 +1200,8 @@ static int tf_achieved(struct tf_eval *e, const struct tf_level *l)
 	return ok;
 }
 
-int tf_owns(const struct tf_set *s, const char *attribute, const char *value)
+static const struct tf_level *tf_owner(const struct tf_set *s, const char *attribute,
+                                       const char *value)
 {
 	for (size_t i = 0; i < s->n; i++)
 		for (size_t j = 0; j < s->fws[i].nlevels; j++) {
@@ -1208,9 +1209,34 @@ int tf_owns(const struct tf_set *s, const char *attribute, const char *value)
 			for (size_t k = 0; k < l->npublish; k++)
 				if (strcmp(l->publish[k].attribute, attribute) == 0 &&
 				    strcmp(l->publish[k].value, value) == 0)
-					return 1;
+					return l;
 		}
+	return NULL;
+}
+
+/* Does l extend (or equal) target?  depth bounds a cycle the loader should have refused. */
+static int tf_extends_level(const struct tf_level *l, const struct tf_level *target, int depth)
+{
+	if (l == target)
+		return 1;
+	if (depth > 64)
+		return 0;
+	for (size_t i = 0; i < l->nextends; i++)
+		if (l->extends[i] != NULL && tf_extends_level(l->extends[i], target, depth + 1))
+			return 1;
 	return 0;
+}
+
+int tf_covers(const struct tf_set *s, const char *attribute, const char *higher, const char *lower)
+{
+	const struct tf_level *hi = tf_owner(s, attribute, higher), *lo = tf_owner(s, attribute, lower);
+
+	return hi != NULL && lo != NULL && tf_extends_level(hi, lo, 0);
+}
+
+int tf_owns(const struct tf_set *s, const char *attribute, const char *value)
+{
+	return tf_owner(s, attribute, value) != NULL;
 }
 
 static struct tf_claim *tf_claim_find(struct tf_report *r, const char *attr, const char *value)

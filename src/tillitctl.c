@@ -18,9 +18,11 @@
 
 #include "config.h"
 #include <openssl/crypto.h>
+#include <openssl/x509.h>
 
 #include "tillit/audit.h"
 #include "tillit/auth.h"
+#include "tillit/cert.h"
 #include "tillit/conf.h"
 #include "tillit/ctx.h"
 #include "tillit/err.h"
@@ -57,6 +59,7 @@ static const char usage_text[] =
 	"  agreement list | agreement remove SP-ENTITYID\n"
 	"  token add NAME --role operator|member [--member ORG] [--expires DATE] | token list | token revoke NAME\n"
 	"  audit list [--subject S] | audit verify\n"
+	"  keys list | keys create\n"
 	"  config keys\n"
 	"DIR defaults to $TILLIT_DATA.\n";
 
@@ -212,18 +215,39 @@ static void print_entity_line(json_t *e)
 
 /* ---- commands ------------------------------------------------------- */
 
+/* The key pairs of a data directory: DIR/keys/FILE.{key,crt}. */
+static const struct {
+	const char *file;
+	int hub;
+	const char *cn;
+} ctl_keys[] = {
+	{ "metadata-signing", 0, "metadata signing" },
+	{ "hub-signing", 1, "hub signing" },
+	{ "hub-encryption", 1, "hub encryption" },
+};
+#define CTL_NKEYS (sizeof(ctl_keys) / sizeof(ctl_keys[0]))
+
+/* Create key pair i of conf's federation in dir (never over an existing key). */
+static int ctl_key_create(const char *dir, const struct conf *conf, size_t i, struct tl_err *err)
+{
+	char path[CTX_PATH_MAX], cert[CTX_PATH_MAX], cn[CONF_STR_MAX + 64];
+
+	snprintf(path, sizeof(path), "%s/keys/%s.key", dir, ctl_keys[i].file);
+	snprintf(cert, sizeof(cert), "%s/keys/%s.crt", dir, ctl_keys[i].file);
+	snprintf(cn, sizeof(cn), "%s %s", conf->name, ctl_keys[i].cn);
+	cn[64] = '\0'; /* X.509 CN upper bound */
+	return keys_generate(path, cert,
+	                     (int)(ctl_keys[i].hub ? conf->hub_key_bits : conf->metadata_key_bits), cn,
+	                     3650, err);
+}
+
 static int cmd_init(struct cli *c)
 {
 	struct conf conf;
 	struct tl_err err = { 0 };
-	char path[CTX_PATH_MAX], cert[CTX_PATH_MAX];
+	char path[CTX_PATH_MAX];
 	const char *name = ctl_flag(c, "name"), *base = ctl_flag(c, "base-url");
 	const char *ra = ctl_flag(c, "registration-authority");
-	static const struct { const char *file; int hub; const char *cn; } keys[] = {
-		{ "metadata-signing", 0, "metadata signing" },
-		{ "hub-signing", 1, "hub signing" },
-		{ "hub-encryption", 1, "hub encryption" },
-	};
 	struct stat sb;
 	int rc;
 
@@ -258,17 +282,9 @@ static int cmd_init(struct cli *c)
 	snprintf(path, sizeof(path), "%s/published", c->dir);
 	if ((rc = util_mkdirs(path, 0755, &err)) != TL_OK)
 		return ctl_fail(&err);
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		char cn[CONF_STR_MAX + 64];
-		snprintf(path, sizeof(path), "%s/keys/%s.key", c->dir, keys[i].file);
-		snprintf(cert, sizeof(cert), "%s/keys/%s.crt", c->dir, keys[i].file);
-		snprintf(cn, sizeof(cn), "%s %s", conf.name, keys[i].cn);
-		cn[64] = '\0'; /* X.509 CN upper bound */
-		rc = keys_generate(path, cert, (int)(keys[i].hub ? conf.hub_key_bits : conf.metadata_key_bits),
-		                   cn, 3650, &err);
-		if (rc != TL_OK)
+	for (size_t i = 0; i < CTL_NKEYS; i++)
+		if ((rc = ctl_key_create(c->dir, &conf, i, &err)) != TL_OK)
 			return ctl_fail(&err);
-	}
 	snprintf(path, sizeof(path), "%s/tillit.conf", c->dir);
 	if ((rc = conf_write(&conf, path, &err)) != TL_OK)
 		return ctl_fail(&err);
@@ -295,6 +311,91 @@ static int cmd_init(struct cli *c)
 		printf("initialised %s for federation \"%s\" at %s\n", c->dir, conf.name, conf.base_url);
 	}
 	return 0;
+}
+
+/*
+ * keys list: each key pair's certificate (subject, expiry, fingerprint).
+ * keys create: the pairs that are missing (a data directory from before
+ * the SSO hub, or a key moved away to be replaced); existing keys are kept.
+ */
+static int cmd_keys(struct cli *c)
+{
+	struct tl_err err = { 0 };
+	const char *verb = c->argc > 0 ? c->argv[0] : "";
+	int create = strcmp(verb, "create") == 0, rc, status = 0;
+	json_t *out;
+
+	if ((!create && strcmp(verb, "list") != 0) || c->argc != 1)
+		return ctl_usage("usage: tillitctl keys list | keys create%s", "");
+	if ((rc = ctl_open(c, &err)) != TL_OK)
+		return ctl_fail(&err);
+	out = json_array();
+	for (size_t i = 0; i < CTL_NKEYS; i++) {
+		char key[CTX_PATH_MAX], cert[CTX_PATH_MAX], fp[2 * UTIL_SHA256_LEN + 1], until[32];
+		struct stat sb;
+		const char *state = "present";
+		struct cert_info ci;
+		X509 *x;
+		char *b64;
+
+		snprintf(key, sizeof(key), "%s/keys/%s.key", c->dir, ctl_keys[i].file);
+		snprintf(cert, sizeof(cert), "%s/keys/%s.crt", c->dir, ctl_keys[i].file);
+		if (stat(key, &sb) != 0) {
+			state = "missing";
+			if (create) {
+				if (stat(cert, &sb) == 0) {
+					tl_err_set(&err, TL_EEXIST, "%s is missing but its certificate %s is there: "
+					                            "move the certificate away to make a new pair", key, cert);
+					ctl_fail(&err);
+					status = 1; /* a refusal to overwrite, not rejected input */
+					break;
+				}
+				if ((rc = ctl_key_create(c->dir, &c->ctx.conf, i, &err)) != TL_OK) {
+					status = ctl_fail(&err);
+					break;
+				}
+				state = "created";
+				{
+					struct store_txn txn;
+					json_t *d = json_pack("{s:s}", "key", ctl_keys[i].file);
+					if (store_txn_begin(c->ctx.store, &txn, 0, &err) == TL_OK) {
+						audit_append(&txn, c->ctx.actor, "keys.create", ctl_keys[i].file, d);
+						rc = store_commit(&txn, &err);
+					}
+					json_decref(d);
+				}
+			}
+		}
+		fp[0] = until[0] = '\0';
+		if ((x = keys_load_cert(cert, &err)) != NULL) {
+			b64 = keys_cert_base64(x);
+			if (b64 != NULL && cert_parse_b64(b64, &ci, &err) == TL_OK) {
+				util_hex(ci.der_sha256, sizeof(ci.der_sha256), fp);
+				util_time_iso(ci.not_after, until, sizeof(until));
+			}
+			free(b64);
+			X509_free(x);
+		} else if (strcmp(state, "present") == 0) {
+			state = "no certificate";
+		}
+		json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:s, s:s}", "key", ctl_keys[i].file,
+		                                     "state", state, "path", key, "not_after", until,
+		                                     "sha256", fp));
+	}
+	if (c->json) {
+		ctl_print_json(out);
+	} else {
+		size_t i;
+		json_t *k;
+		json_array_foreach(out, i, k) {
+			printf("%-17s %s", ctl_js(k, "key"), ctl_js(k, "state"));
+			if (ctl_js(k, "sha256")[0])
+				printf(", valid until %s, SHA-256 %s", ctl_js(k, "not_after"), ctl_js(k, "sha256"));
+			printf("\n");
+		}
+	}
+	json_decref(out);
+	return status;
 }
 
 static int cmd_member(struct cli *c)
@@ -818,6 +919,8 @@ int main(int argc, char **argv)
 		rc = cmd_attestation(&c);
 	else if (strcmp(noun, "agreement") == 0)
 		rc = cmd_agreement(&c);
+	else if (strcmp(noun, "keys") == 0)
+		rc = cmd_keys(&c);
 	else
 		rc = ctl_usage("unknown command '%s'", noun);
 	md_schema_free(c.schema);

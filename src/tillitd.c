@@ -59,6 +59,7 @@ int main(int argc, char **argv)
 	struct maint *maint = NULL;
 	struct hub *hub = NULL;
 	struct tl_ctx ctx;
+	char keypath[CTX_PATH_MAX];
 	struct tl_err err;
 	sigset_t sigs;
 	int ch, sig, rc, lvl = -1, status = 1, ctx_open_done = 0, lasso_done = 0;
@@ -120,11 +121,11 @@ int main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN); /* a client gone while sendfile() writes */
 
-	rc = hub_open(&hub, &ctx, &err);
-	if (rc == TL_ENOENT) {
+	if (hub_keys_missing(&ctx, keypath)) {
 		/* a registry without the hub's keys: metadata, MDQ and the API still work */
-		log_warn("the SSO hub is off: %s", err.msg);
-	} else if (rc != TL_OK) {
+		log_warn("the SSO hub is off: %s is missing (tillitctl keys create makes the hub's keys)",
+		         keypath);
+	} else if ((rc = hub_open(&hub, &ctx, &err)) != TL_OK) {
 		fprintf(stderr, "tillitd: the SSO hub cannot start: %s\n", err.msg);
 		goto out;
 	}

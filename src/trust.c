@@ -399,6 +399,7 @@ struct trust_job {
 	size_t next;               /* under lock */
 	pthread_mutex_t lock;
 	int force, full;
+	int no_summaries;          /* the caller wants counts only: keep no copies of records */
 	time_t now;
 };
 
@@ -557,8 +558,13 @@ static void trust_eval_subj(struct trust_job *job, struct store_txn *txn, struct
 	struct trust_names names = { txn, s->sha1 };
 	size_t natt = 0;
 
-	if (!job->force && !job->full && (s->stored = trust_fresh(txn, s, job->set, job->now)) != NULL)
+	if (!job->force && !job->full && (s->stored = trust_fresh(txn, s, job->set, job->now)) != NULL) {
+		if (job->no_summaries) { /* a pass over 10,000 entities would hold 10,000 copies */
+			free(s->stored);
+			s->stored = NULL;
+		}
 		return;
+	}
 	m = trust_model_get(txn, s);
 	if (m == NULL) {
 		if (trust_xml(txn, s, &xml) != TL_OK) {
@@ -590,8 +596,8 @@ static void trust_eval_subj(struct trust_job *job, struct store_txn *txn, struct
 	trust_fingerprint(s, job->set, ad, r->time_dependent, job->now, fp);
 	trust_day(job->now, day);
 	s->record = trust_record(job->set, r, fp, day);
-	s->stored = s->record ? strdup(s->record) : NULL;
-	if (s->record == NULL || s->stored == NULL)
+	s->stored = s->record && !job->no_summaries ? strdup(s->record) : NULL;
+	if (s->record == NULL || (s->stored == NULL && !job->no_summaries))
 		s->rc = tl_err_set(&s->err, TL_ENOMEM, "out of memory");
 	if (job->full)
 		s->report = tf_report_json(r, m);
@@ -921,6 +927,7 @@ int trust_evaluate_all(struct tl_ctx *ctx, const struct tf_set *s, const struct 
 	trust_job_init(&job, ctx, s, subj, n);
 	job.force = opts->force;
 	job.full = opts->full;
+	job.no_summaries = out == NULL;
 	trust_run(&job, trust_nthreads(opts->threads));
 	pthread_mutex_destroy(&job.lock);
 	rc = trust_store(&job, err);
@@ -983,9 +990,12 @@ int trust_refresh(struct tl_ctx *ctx, const struct tf_set *s, const struct trust
 		else
 			trust_subj_free(&subj[cnt]);
 		json_decref(e);
+		if (i % TRUST_DROP_EVERY == TRUST_DROP_EVERY - 1)
+			store_drop_pages(ctx->store); /* as trust_collect does */
 	}
 	store_abort(&txn);
 	trust_job_init(&job, ctx, s, subj, cnt);
+	job.no_summaries = 1;
 	trust_run(&job, trust_nthreads(0));
 	pthread_mutex_destroy(&job.lock);
 	rc = trust_store(&job, err);

@@ -98,7 +98,7 @@ static char *peer_metadata(int is_idp, const char *id, const char *url, const ch
 	buf_init(&b, 1 << 20);
 	buf_printf(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<md:EntityDescriptor " PEER_NS
 	               " entityID=\"%s\">\n", id);
-	if (!is_idp && o->categories != NULL) {
+	if (o->categories != NULL) {
 		buf_puts(&b, "  <md:Extensions><mdattr:EntityAttributes><saml:Attribute "
 		             "Name=\"http://macedir.org/entity-category\" NameFormat=\"" PEER_URI "\">\n");
 		peer_list(&b, o->categories, "    <saml:AttributeValue>%s</saml:AttributeValue>\n");

@@ -15,7 +15,7 @@ struct peer_opts {
 	int sign_requests;            /* SP: AuthnRequestsSigned="true" and sign */
 	int encryption_key;           /* SP: publish an encryption key (the hub may encrypt) */
 	const char *requested;        /* SP: RequestedAttribute friendly names, comma-separated */
-	const char *categories;       /* SP: entity categories, comma-separated URIs */
+	const char *categories;       /* entity categories, comma-separated URIs */
 	const char *nameid_format;    /* SP: NameIDFormat in its metadata */
 	const char *discovery;        /* SP: a DiscoveryResponse URL */
 	const char *scope;            /* IdP: shibmd:Scope */

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "tillit/agr.h"
 #include "tillit/audit.h"
@@ -877,19 +878,26 @@ START_TEST(login_is_audited_with_attribute_names)
 END_TEST
 
 /* An unsigned AuthnRequest from sp2 (HTTP-Redirect) with the given attributes, as a query (malloc'd). */
-static char *crafted_request(const char *extra, const char *inner, const char *destination, time_t issued)
+/* Request IDs unique across the tests' processes (each forks from the same parent). */
+static int crafted_n;
+
+static char *crafted_request_ex(const char *extra, const char *inner, const char *destination,
+                                time_t issued, const char *scope)
 {
-	char xml[2048], when[32], *b64, *enc, *q;
+	char xml[2048], when[32], scoping[512] = "", *b64, *enc, *q;
 	size_t n;
 
 	util_time_iso(issued, when, sizeof(when));
+	if (scope != NULL)
+		snprintf(scoping, sizeof(scoping), "<samlp:Scoping><samlp:IDPList><samlp:IDPEntry ProviderID=\"%s\"/>"
+		                                   "</samlp:IDPList></samlp:Scoping>", scope);
 	n = (size_t)snprintf(xml, sizeof(xml),
 	                     "<samlp:AuthnRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" "
-	                     "xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"_c%ld%d\" Version=\"2.0\" "
+	                     "xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"_c%ld_%d\" Version=\"2.0\" "
 	                     "IssueInstant=\"%s\" Destination=\"%s\" %s><saml:Issuer>" SP2 "</saml:Issuer>%s"
-	                     "<samlp:Scoping><samlp:IDPList><samlp:IDPEntry ProviderID=\"" IDP_A "\"/></samlp:IDPList>"
-	                     "</samlp:Scoping></samlp:AuthnRequest>",
-	                     (long)issued, rand(), when, destination, extra, inner);
+	                     "%s</samlp:AuthnRequest>",
+	                     (long)issued, (int)getpid() * 1000 + crafted_n++, when, destination, extra, inner,
+	                     scoping);
 	/* the POST binding's form: base64 of the XML */
 	b64 = util_base64((const unsigned char *)xml, n);
 	enc = util_url_encode(b64);
@@ -900,6 +908,81 @@ static char *crafted_request(const char *extra, const char *inner, const char *d
 	free(enc);
 	return q;
 }
+
+static char *crafted_request(const char *extra, const char *inner, const char *destination, time_t issued)
+{
+	return crafted_request_ex(extra, inner, destination, issued, IDP_A);
+}
+
+START_TEST(hidden_idps_are_not_listed)
+{
+	struct peer idp_c;
+	struct peer_opts oc = { .categories = "http://refeds.org/category/hide-from-discovery",
+	                        .name_sv = "Kommun C", .name_en = "Municipality C" };
+	struct hub_response rs;
+	char *q, query[512];
+
+	ck_assert_int_eq(peer_make(&idp_c, 1, "https://idp.kommun-c.example.se/idp",
+	                           "https://idp.kommun-c.example.se", fx.dir, &oc, NULL), 0);
+	register_entity("kommun-b", &idp_c);
+	q = crafted_request_ex("", "", BASE "/idp/sso", time(NULL), NULL);
+	call(HUB_SSO, "POST", NULL, q, NULL, &rs);
+	ck_assert_msg(rs.status == 302, "%u %s", rs.status, rs.body);
+	ck_assert_msg(strncmp(rs.location, BASE "/ds?state=", strlen(BASE "/ds?state=")) == 0, "%s", rs.location);
+	snprintf(query, sizeof(query), "state=%s", rs.location + strlen(BASE "/ds?state="));
+	hub_response_free(&rs);
+	call(HUB_DS, "GET", query, NULL, NULL, &rs);
+	ck_assert_uint_eq(rs.status, 200);
+	ck_assert_ptr_nonnull(strstr(rs.body, "value=\"" IDP_A "\""));
+	ck_assert_ptr_nonnull(strstr(rs.body, "value=\"" IDP_B "\""));
+	ck_assert_msg(strstr(rs.body, "kommun-c") == NULL && strstr(rs.body, "Kommun C") == NULL,
+	              "a hide-from-discovery IdP is listed");
+	hub_response_free(&rs);
+	free(q);
+	/* still a member IdP: a service may name it */
+	q = crafted_request_ex("", "", BASE "/idp/sso", time(NULL), "https://idp.kommun-c.example.se/idp");
+	call(HUB_SSO, "POST", NULL, q, NULL, &rs);
+	ck_assert_msg(rs.status == 302, "%u %s", rs.status, rs.body);
+	ck_assert_msg(strncmp(rs.location, "https://idp.kommun-c.example.se/sso?", 36) == 0, "%s", rs.location);
+	hub_response_free(&rs);
+	free(q);
+	peer_free(&idp_c);
+}
+END_TEST
+
+START_TEST(passive_requests_get_no_page)
+{
+	char *q;
+	struct hub_response rs;
+	struct result r;
+
+	/* two IdPs fit sp2 and the user never chose: NoPassive, not the discovery page */
+	q = crafted_request_ex("IsPassive=\"true\"", "", BASE "/idp/sso", time(NULL), NULL);
+	call(HUB_SSO, "POST", NULL, q, NULL, &rs);
+	ck_assert_msg(rs.status == 200, "%u %s", rs.status, rs.body);
+	memset(&r, 0, sizeof(r));
+	ck_assert_int_eq(peer_sp_accept(&sp2, rs.body, &r.status, &r.status2, &r.attrs, &r.name_id, &r.cls), 0);
+	ck_assert_str_eq(r.status, "urn:oasis:names:tc:SAML:2.0:status:Responder");
+	ck_assert_str_eq(r.status2, "urn:oasis:names:tc:SAML:2.0:status:NoPassive");
+	result_free(&r);
+	hub_response_free(&rs);
+	free(q);
+	/* the IdP chosen last (the discovery cookie) is used without a page, passively */
+	q = crafted_request_ex("IsPassive=\"true\"", "", BASE "/idp/sso", time(NULL), NULL);
+	call(HUB_SSO, "POST", NULL, q, "tillit_idp=https%3A%2F%2Fidp.kommun-b.example.se%2Fidp", &rs);
+	ck_assert_msg(rs.status == 302, "%u %s", rs.status, rs.body);
+	ck_assert_msg(strncmp(rs.location, "https://idp.kommun-b.example.se/sso?", 36) == 0, "%s", rs.location);
+	hub_response_free(&rs);
+	free(q);
+	/* not passive: the discovery page */
+	q = crafted_request_ex("", "", BASE "/idp/sso", time(NULL), NULL);
+	call(HUB_SSO, "POST", NULL, q, NULL, &rs);
+	ck_assert_msg(rs.status == 302, "%u %s", rs.status, rs.body);
+	ck_assert_msg(strncmp(rs.location, BASE "/ds?state=", strlen(BASE "/ds?state=")) == 0, "%s", rs.location);
+	hub_response_free(&rs);
+	free(q);
+}
+END_TEST
 
 START_TEST(requests_the_hub_checks_itself)
 {
@@ -1113,10 +1196,12 @@ int main(void)
 	tcase_add_test(tc, request_replay_is_refused);
 	tcase_add_test(tc, login_is_audited_with_attribute_names);
 	tcase_add_test(tc, requests_the_hub_checks_itself);
+	tcase_add_test(tc, passive_requests_get_no_page);
 	tcase_add_test(tc, signatures_of_requests);
 	tcase_add_test(tc, assertions_encrypted_for_services_with_a_key);
 	tcase_add_test(tc, signed_response_for_another_service_is_refused);
 	tcase_add_test(tc, response_of_a_suspended_idp_is_refused);
+	tcase_add_test(tc, hidden_idps_are_not_listed); /* last: it adds an IdP */
 	suite_add_tcase(s, tc);
 	rc = tlt_run(s);
 	return rc;

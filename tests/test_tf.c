@@ -203,6 +203,23 @@ START_TEST(the_shipped_frameworks_load)
 	ck_assert(tf_owns(s, TF_ATTR_ASSURANCE, "https://refeds.org/sirtfi2"));
 	ck_assert(tf_owns(s, TF_ATTR_ASSURANCE, "http://id.elegnamnden.se/loa/1.0/loa3"));
 	ck_assert(tf_owns(s, TF_ATTR_ASSURANCE, "http://eidas.europa.eu/LoA/substantial"));
+	/* levels order the classes: a level extending another is at least as strong */
+	ck_assert(tf_covers(s, TF_ATTR_ASSURANCE, "http://id.elegnamnden.se/loa/1.0/loa3",
+	                    "http://id.elegnamnden.se/loa/1.0/loa2"));
+	ck_assert(tf_covers(s, TF_ATTR_ASSURANCE, "http://id.elegnamnden.se/loa/1.0/loa4",
+	                    "http://id.elegnamnden.se/loa/1.0/loa2"));
+	ck_assert(tf_covers(s, TF_ATTR_ASSURANCE, "http://id.elegnamnden.se/loa/1.0/loa3",
+	                    "http://id.elegnamnden.se/loa/1.0/loa3"));
+	ck_assert(!tf_covers(s, TF_ATTR_ASSURANCE, "http://id.elegnamnden.se/loa/1.0/loa2",
+	                     "http://id.elegnamnden.se/loa/1.0/loa3"));
+	ck_assert(tf_covers(s, TF_ATTR_ASSURANCE, "http://eidas.europa.eu/LoA/high",
+	                    "http://eidas.europa.eu/LoA/low"));
+	ck_assert(!tf_covers(s, TF_ATTR_ASSURANCE, "http://eidas.europa.eu/LoA/low",
+	                     "http://eidas.europa.eu/LoA/substantial"));
+	ck_assert(!tf_covers(s, TF_ATTR_ASSURANCE, "http://eidas.europa.eu/LoA/high",
+	                     "http://id.elegnamnden.se/loa/1.0/loa2")); /* frameworks are not compared */
+	ck_assert(!tf_covers(s, TF_ATTR_ASSURANCE, "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport",
+	                     "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"));
 	tf_set_free(s);
 }
 END_TEST

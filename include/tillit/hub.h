@@ -91,6 +91,13 @@ int hub_global_init(struct tl_err *err);
 void hub_global_done(void);
 
 /*
+ * The first of the hub's key files (DIR/keys/hub-signing.{key,crt},
+ * hub-encryption.{key,crt}) missing from ctx's data directory, its path
+ * in path[CTX_PATH_MAX]; 0 when all four are there.
+ */
+int hub_keys_missing(const struct tl_ctx *ctx, char *path);
+
+/*
  * Start the hub of ctx (whose store stays open until hub_close()): the
  * hub's keys (DIR/keys/hub-signing.*, hub-encryption.*; the NameID secret
  * is created when missing), its two lasso servers, the trust frameworks

@@ -237,6 +237,15 @@ json_t *tf_report_json(const struct tf_report *r, const struct mdm_entity *m);
 /* Does any level of s own this (attribute, value)? */
 int tf_owns(const struct tf_set *s, const char *attribute, const char *value);
 
+/*
+ * Is the level that publishes (attribute, higher) at least the one that
+ * publishes (attribute, lower): the same level, or one extending it
+ * (transitively)?  0 when either value is owned by no level.  Orders
+ * assurance classes for RequestedAuthnContext's minimum, better and
+ * maximum comparisons.
+ */
+int tf_covers(const struct tf_set *s, const char *attribute, const char *higher, const char *lower);
+
 /* Full name of a publish attribute alias ("assurance-certification"), or NULL. */
 const char *tf_attribute_alias(const char *name);
 
