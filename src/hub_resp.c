@@ -12,32 +12,81 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libxml/parser.h>
+#include <openssl/crypto.h>
 
 #include "tillit/attr.h"
 #include "tillit/log.h"
 #include "tillit/xsig.h"
 
-#define RESP_NS "xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" " \
-	"xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\""
+#define RESP_NS_SAMLP "xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\""
+#define RESP_NS_SAML "xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\""
 
+/*
+ * Everything here is written in exclusive C14N form (see xsig_sign_c14n):
+ * attributes in name order, each namespace declared on the element that
+ * first uses it, empty elements with end tags, and C14N's escaping below.
+ * The text is signed as written, without parsing it back.
+ */
+
+/* C14N's escaping of text: & < > and carriage return. */
+static void resp_c14n_text(struct buf *b, const char *s)
+{
+	const char *run = s;
+
+	for (; *s != '\0'; s++) {
+		const char *rep;
+		switch (*s) {
+		case '&': rep = "&amp;"; break;
+		case '<': rep = "&lt;"; break;
+		case '>': rep = "&gt;"; break;
+		case '\r': rep = "&#xD;"; break;
+		default: continue;
+		}
+		buf_append(b, run, (size_t)(s - run));
+		buf_puts(b, rep);
+		run = s + 1;
+	}
+	buf_append(b, run, (size_t)(s - run));
+}
+
+/* C14N's escaping of attribute values: & < " tab newline carriage return. */
 static void resp_attr(struct buf *b, const char *name, const char *value)
 {
+	const char *s = value, *run = value;
+
 	buf_printf(b, " %s=\"", name);
-	buf_xml_escape(b, value);
+	for (; *s != '\0'; s++) {
+		const char *rep;
+		switch (*s) {
+		case '&': rep = "&amp;"; break;
+		case '<': rep = "&lt;"; break;
+		case '"': rep = "&quot;"; break;
+		case '\t': rep = "&#x9;"; break;
+		case '\n': rep = "&#xA;"; break;
+		case '\r': rep = "&#xD;"; break;
+		default: continue;
+		}
+		buf_append(b, run, (size_t)(s - run));
+		buf_puts(b, rep);
+		run = s + 1;
+	}
+	buf_append(b, run, (size_t)(s - run));
 	buf_puts(b, "\"");
 }
 
 static void resp_text(struct buf *b, const char *open, const char *value, const char *close)
 {
 	buf_puts(b, open);
-	buf_xml_escape(b, value);
+	resp_c14n_text(b, value);
 	buf_puts(b, close);
 }
 
-/* The assertion element (with its own namespace declarations: it may be encrypted alone). */
+/*
+ * The assertion element, declaring saml: itself (it may be encrypted
+ * alone); *at is set to the end of its Issuer, where its Signature goes.
+ */
 static void resp_assertion(struct hub *h, struct buf *b, const struct hub_resp_in *in, const char *aid,
-                           time_t now)
+                           time_t now, size_t *at)
 {
 	const struct conf *c = &h->ctx->conf;
 	char t_now[32], t_nb[32], t_noa[32], t_ai[32];
@@ -46,8 +95,10 @@ static void resp_assertion(struct hub *h, struct buf *b, const struct hub_resp_i
 	hub_time(now - (time_t)c->clock_skew, t_nb);
 	hub_time(now + (time_t)c->assertion_lifetime, t_noa);
 	hub_time(in->authn_instant, t_ai);
-	buf_printf(b, "<saml:Assertion " RESP_NS " ID=\"%s\" Version=\"2.0\" IssueInstant=\"%s\">", aid, t_now);
+	buf_printf(b, "<saml:Assertion " RESP_NS_SAML " ID=\"%s\" IssueInstant=\"%s\" Version=\"2.0\">", aid,
+	           t_now);
 	resp_text(b, "<saml:Issuer>", h->idp_id, "</saml:Issuer>");
+	*at = b->len;
 	buf_puts(b, "<saml:Subject><saml:NameID");
 	resp_attr(b, "Format", in->nameid_fmt);
 	resp_attr(b, "NameQualifier", h->idp_id);
@@ -55,10 +106,11 @@ static void resp_assertion(struct hub *h, struct buf *b, const struct hub_resp_i
 	resp_text(b, ">", in->nameid, "</saml:NameID>");
 	buf_puts(b, "<saml:SubjectConfirmation Method=\"urn:oasis:names:tc:SAML:2.0:cm:bearer\">"
 	            "<saml:SubjectConfirmationData");
-	resp_attr(b, "InResponseTo", in->in_response_to);
+	if (in->in_response_to != NULL)
+		resp_attr(b, "InResponseTo", in->in_response_to);
 	resp_attr(b, "NotOnOrAfter", t_noa);
 	resp_attr(b, "Recipient", in->acs);
-	buf_puts(b, "/></saml:SubjectConfirmation></saml:Subject>");
+	buf_puts(b, "></saml:SubjectConfirmationData></saml:SubjectConfirmation></saml:Subject>");
 	buf_printf(b, "<saml:Conditions NotBefore=\"%s\" NotOnOrAfter=\"%s\"><saml:AudienceRestriction>", t_nb, t_noa);
 	resp_text(b, "<saml:Audience>", in->sp, "</saml:Audience>");
 	buf_puts(b, "</saml:AudienceRestriction></saml:Conditions>");
@@ -70,10 +122,10 @@ static void resp_assertion(struct hub *h, struct buf *b, const struct hub_resp_i
 		for (int i = 0; i < in->nattrs; i++) {
 			const struct hub_attr_out *a = &in->attrs[i];
 			buf_puts(b, "<saml:Attribute");
-			resp_attr(b, "Name", a->name);
-			resp_attr(b, "NameFormat", ATTR_NAMEFORMAT_URI);
 			if (a->friendly != NULL)
 				resp_attr(b, "FriendlyName", a->friendly);
+			resp_attr(b, "Name", a->name);
+			resp_attr(b, "NameFormat", ATTR_NAMEFORMAT_URI);
 			buf_puts(b, ">");
 			for (int k = 0; k < a->nvalues; k++)
 				resp_text(b, "<saml:AttributeValue>", a->values[k], "</saml:AttributeValue>");
@@ -84,22 +136,12 @@ static void resp_assertion(struct hub *h, struct buf *b, const struct hub_resp_i
 	buf_puts(b, "</saml:Assertion>");
 }
 
-static xmlNodePtr resp_child(xmlNodePtr e, const char *name)
-{
-	for (xmlNodePtr c = e->children; c != NULL; c = c->next)
-		if (c->type == XML_ELEMENT_NODE && xmlStrEqual(c->name, BAD_CAST name))
-			return c;
-	return NULL;
-}
-
 int hub_resp_build(struct hub *h, const struct hub_resp_in *in, char **b64, struct tl_err *err)
 {
 	char rid[2 * 16 + 2], aid[2 * 16 + 2], t_now[32];
-	struct buf b;
-	xmlDocPtr doc = NULL;
-	xmlNodePtr root, as;
-	xmlChar *out = NULL;
-	int outlen = 0, rc;
+	struct buf a, sa, ea, r, sr;
+	size_t a_at = 0, r_at;
+	int rc;
 	time_t now = util_now();
 
 	*b64 = NULL;
@@ -107,52 +149,66 @@ int hub_resp_build(struct hub *h, const struct hub_resp_in *in, char **b64, stru
 	if ((rc = hub_random_hex(rid + 1, 16, err)) != TL_OK || (rc = hub_random_hex(aid + 1, 16, err)) != TL_OK)
 		return rc;
 	hub_time(now, t_now);
-	buf_init(&b, HUB_STATE_MAX * 4);
-	buf_printf(&b, "<samlp:Response " RESP_NS " ID=\"%s\" Version=\"2.0\" IssueInstant=\"%s\"", rid, t_now);
-	resp_attr(&b, "Destination", in->acs);
-	if (in->in_response_to != NULL)
-		resp_attr(&b, "InResponseTo", in->in_response_to);
-	buf_puts(&b, ">");
-	resp_text(&b, "<saml:Issuer>", h->idp_id, "</saml:Issuer>");
+	buf_init(&a, HUB_STATE_MAX * 4);
+	buf_init(&sa, HUB_STATE_MAX * 4);
+	buf_init(&ea, HUB_STATE_MAX * 8);
+	buf_init(&r, HUB_STATE_MAX * 8);
+	buf_init(&sr, HUB_STATE_MAX * 8);
 	if (in->status2 == NULL) {
-		buf_puts(&b, "<samlp:Status><samlp:StatusCode Value=\"" SAML_STATUS_SUCCESS "\"/></samlp:Status>");
-		resp_assertion(h, &b, in, aid, now);
+		/* the assertion, signed, then encrypted when the service has a key for it */
+		resp_assertion(h, &a, in, aid, now, &a_at);
+		if (a.data == NULL || (rc = xsig_sign_c14n(&sa, a.data, a.len, a_at, aid, h->sign_pkey, err)) != TL_OK)
+			goto fail;
+		if (in->enc != NULL &&
+		    (rc = xsig_encrypt_c14n(&ea, sa.data, sa.len, in->enc, in->gcm,
+		                            "<saml:EncryptedAssertion " RESP_NS_SAML ">",
+		                            "</saml:EncryptedAssertion>", err)) != TL_OK)
+			goto fail;
+	}
+	buf_puts(&r, "<samlp:Response " RESP_NS_SAMLP);
+	resp_attr(&r, "Destination", in->acs);
+	resp_attr(&r, "ID", rid);
+	if (in->in_response_to != NULL)
+		resp_attr(&r, "InResponseTo", in->in_response_to);
+	resp_attr(&r, "IssueInstant", t_now);
+	buf_puts(&r, " Version=\"2.0\">");
+	resp_text(&r, "<saml:Issuer " RESP_NS_SAML ">", h->idp_id, "</saml:Issuer>");
+	r_at = r.len;
+	if (in->status2 == NULL) {
+		buf_puts(&r, "<samlp:Status><samlp:StatusCode Value=\"" SAML_STATUS_SUCCESS "\"></samlp:StatusCode>"
+		             "</samlp:Status>");
+		if (in->enc != NULL)
+			buf_append(&r, ea.data, ea.len);
+		else
+			buf_append(&r, sa.data, sa.len);
 	} else {
-		buf_puts(&b, "<samlp:Status><samlp:StatusCode");
-		resp_attr(&b, "Value", in->status1 ? in->status1 : HUB_ST_RESPONDER);
-		buf_puts(&b, "><samlp:StatusCode");
-		resp_attr(&b, "Value", in->status2);
-		buf_puts(&b, "/></samlp:StatusCode>");
+		buf_puts(&r, "<samlp:Status><samlp:StatusCode");
+		resp_attr(&r, "Value", in->status1 ? in->status1 : HUB_ST_RESPONDER);
+		buf_puts(&r, "><samlp:StatusCode");
+		resp_attr(&r, "Value", in->status2);
+		buf_puts(&r, "></samlp:StatusCode></samlp:StatusCode>");
 		if (in->message != NULL)
-			resp_text(&b, "<samlp:StatusMessage>", in->message, "</samlp:StatusMessage>");
-		buf_puts(&b, "</samlp:Status>");
+			resp_text(&r, "<samlp:StatusMessage>", in->message, "</samlp:StatusMessage>");
+		buf_puts(&r, "</samlp:Status>");
 	}
-	if (buf_puts(&b, "</samlp:Response>") != TL_OK) {
+	if (buf_puts(&r, "</samlp:Response>") != TL_OK) {
 		rc = tl_err_set(err, TL_ENOMEM, "out of memory writing the response");
-		goto out;
+		goto fail;
 	}
-	doc = xmlReadMemory(b.data, (int)b.len, NULL, "UTF-8", XML_PARSE_NONET);
-	root = doc ? xmlDocGetRootElement(doc) : NULL;
-	if (root == NULL) {
-		rc = tl_err_set(err, TL_EINTERNAL, "the response the hub wrote is not well-formed");
-		goto out;
-	}
-	as = resp_child(root, "Assertion");
-	if (as != NULL) {
-		if ((rc = xsig_sign(as, h->sign_pkey, err)) != TL_OK)
-			goto out;
-		if (in->enc != NULL && (rc = xsig_encrypt(as, in->enc, in->gcm, "EncryptedAssertion", err)) != TL_OK)
-			goto out;
-	}
-	if ((rc = xsig_sign(root, h->sign_pkey, err)) != TL_OK)
-		goto out;
-	xmlDocDumpMemoryEnc(doc, &out, &outlen, "UTF-8");
-	if (out == NULL || (*b64 = util_base64(out, (size_t)outlen)) == NULL)
+	if ((rc = xsig_sign_c14n(&sr, r.data, r.len, r_at, rid, h->sign_pkey, err)) != TL_OK)
+		goto fail;
+	if ((*b64 = util_base64((const unsigned char *)sr.data, sr.len)) == NULL)
 		rc = tl_err_set(err, TL_ENOMEM, "out of memory writing the response");
-out:
-	xmlFree(out);
-	xmlFreeDoc(doc);
-	buf_free(&b);
+fail:
+	if (a.data != NULL)
+		OPENSSL_cleanse(a.data, a.len); /* the attributes in the clear */
+	if (sa.data != NULL)
+		OPENSSL_cleanse(sa.data, sa.len);
+	buf_free(&a);
+	buf_free(&sa);
+	buf_free(&ea);
+	buf_free(&r);
+	buf_free(&sr);
 	return rc;
 }
 

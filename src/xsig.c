@@ -595,6 +595,89 @@ out:
 	return rc;
 }
 
+/* ---- signing and encrypting canonical text ------------------------------------------ */
+
+int xsig_sign_c14n(struct buf *out, const char *elem, size_t len, size_t at, const char *id,
+                   EVP_PKEY *key, struct tl_err *err)
+{
+	unsigned char digest[EVP_MAX_MD_SIZE];
+	unsigned dlen = 0;
+	const char *alg = NULL;
+	char *dv = NULL, *sv = NULL;
+	struct buf si;
+	struct buf data = { (char *)elem, len, len, len };
+	int rc = TL_ENOMEM;
+
+	buf_init(&si, 8192);
+	if (at > len || strlen(id) > 200)
+		return tl_err_set(err, TL_EINVAL, "xsig_sign_c14n: bad insertion point or ID");
+	if (!xsig_digest("SHA256", &data, digest, &dlen) || (dv = util_base64(digest, dlen)) == NULL) {
+		rc = tl_err_set(err, TL_ECRYPTO, "cannot digest the element to sign");
+		goto out;
+	}
+	/* SignedInfo as its own canonicalisation renders it (xmlns:ds on it) */
+	buf_puts(&si, "<ds:SignedInfo xmlns:ds=\"" XSIG_NS "\"><ds:CanonicalizationMethod Algorithm=\""
+	              XSIG_EXC "\"></ds:CanonicalizationMethod><ds:SignatureMethod Algorithm=\"");
+	buf_puts(&si, xsig_sig_alg(key));
+	buf_printf(&si, "\"></ds:SignatureMethod><ds:Reference URI=\"#%s\"><ds:Transforms>"
+	                "<ds:Transform Algorithm=\"" XSIG_ENVELOPED "\"></ds:Transform>"
+	                "<ds:Transform Algorithm=\"" XSIG_EXC "\"></ds:Transform></ds:Transforms>"
+	                "<ds:DigestMethod Algorithm=\"%s\"></ds:DigestMethod><ds:DigestValue>%s"
+	                "</ds:DigestValue></ds:Reference></ds:SignedInfo>",
+	           id, xsig_digests[0].uri, dv);
+	if (si.data == NULL || (sv = xsig_sign_octets(key, si.data, si.len, &alg)) == NULL) {
+		rc = tl_err_set(err, TL_ECRYPTO, "cannot sign");
+		goto out;
+	}
+	/* in the document the declaration is on ds:Signature, SignedInfo inherits it */
+	buf_append(out, elem, at);
+	buf_puts(out, "<ds:Signature xmlns:ds=\"" XSIG_NS "\"><ds:SignedInfo>");
+	buf_append(out, si.data + strlen("<ds:SignedInfo xmlns:ds=\"" XSIG_NS "\">"),
+	           si.len - strlen("<ds:SignedInfo xmlns:ds=\"" XSIG_NS "\">"));
+	buf_printf(out, "<ds:SignatureValue>%s</ds:SignatureValue></ds:Signature>", sv);
+	if (buf_append(out, elem + at, len - at) == TL_OK)
+		rc = TL_OK;
+	else
+		rc = tl_err_set(err, TL_ENOMEM, "out of memory signing");
+out:
+	free(dv);
+	free(sv);
+	buf_free(&si);
+	return rc;
+}
+
+int xsig_encrypt_c14n(struct buf *out, const char *data, size_t len, EVP_PKEY *rsa, int gcm,
+                      const char *wrap_open, const char *wrap_close, struct tl_err *err)
+{
+	unsigned char key[32];
+	char *ct = NULL, *ekey = NULL;
+	int rc = TL_OK;
+
+	if (RAND_bytes(key, sizeof(key)) != 1 ||
+	    (ct = xsig_aes(key, gcm, (const unsigned char *)data, len)) == NULL ||
+	    (ekey = xsig_oaep(rsa, key, sizeof(key))) == NULL) {
+		rc = tl_err_set(err, TL_ECRYPTO, "cannot encrypt for the service's key");
+		goto out;
+	}
+	buf_puts(out, wrap_open);
+	buf_printf(out, "<xenc:EncryptedData xmlns:xenc=\"" XENC_NS "\" Type=\"" XENC_NS "Element\">"
+	                "<xenc:EncryptionMethod Algorithm=\"%s\"></xenc:EncryptionMethod>"
+	                "<ds:KeyInfo xmlns:ds=\"" XSIG_NS "\"><xenc:EncryptedKey>"
+	                "<xenc:EncryptionMethod Algorithm=\"" XENC_NS "rsa-oaep-mgf1p\">"
+	                "<ds:DigestMethod Algorithm=\"" XSIG_NS "sha1\"></ds:DigestMethod></xenc:EncryptionMethod>"
+	                "<xenc:CipherData><xenc:CipherValue>%s</xenc:CipherValue></xenc:CipherData>"
+	                "</xenc:EncryptedKey></ds:KeyInfo><xenc:CipherData><xenc:CipherValue>%s"
+	                "</xenc:CipherValue></xenc:CipherData></xenc:EncryptedData>",
+	           gcm ? "http://www.w3.org/2009/xmlenc11#aes256-gcm" : XENC_NS "aes256-cbc", ekey, ct);
+	if (buf_puts(out, wrap_close) != TL_OK)
+		rc = tl_err_set(err, TL_ENOMEM, "out of memory encrypting");
+out:
+	OPENSSL_cleanse(key, sizeof(key));
+	free(ct);
+	free(ekey);
+	return rc;
+}
+
 int xsig_keys_from_certs(const char *const *certs, int n, EVP_PKEY **out, int max)
 {
 	int k = 0;

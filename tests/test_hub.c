@@ -16,6 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libxml/c14n.h>
+#include <libxml/parser.h>
+
 #include "tillit/agr.h"
 #include "tillit/audit.h"
 #include "tillit/hub.h"
@@ -1091,6 +1094,74 @@ START_TEST(signatures_of_requests)
 }
 END_TEST
 
+/* The SAMLResponse of the hub's answer page (decoded, malloc'd). */
+static char *response_xml(const struct hub_response *rs, size_t *n)
+{
+	struct tl_err err;
+	char *b64 = peer_form_field(rs->body, "SAMLResponse"), *xml = NULL;
+
+	ck_assert_ptr_nonnull(b64);
+	ck_assert_int_eq(saml_base64_decode(b64, strlen(b64), 1 << 20, &xml, n, &err), TL_OK);
+	free(b64);
+	return xml;
+}
+
+/* xml is exactly its own exclusive canonical form (what the hub signs without parsing). */
+static void assert_canonical(const char *xml, size_t n)
+{
+	xmlDocPtr doc = xmlReadMemory(xml, (int)n, NULL, NULL, XML_PARSE_NONET);
+	xmlChar *c14n = NULL;
+	int len;
+
+	ck_assert_ptr_nonnull(doc);
+	len = xmlC14NDocDumpMemory(doc, NULL, XML_C14N_EXCLUSIVE_1_0, NULL, 0, &c14n);
+	ck_assert_int_gt(len, 0);
+	ck_assert_msg((size_t)len == n && memcmp(c14n, xml, n) == 0, "not canonical:\n%s\nc14n:\n%s", xml,
+	              (const char *)c14n);
+	xmlFree(c14n);
+	xmlFreeDoc(doc);
+}
+
+START_TEST(responses_are_written_in_canonical_form)
+{
+	const char *attrs = OID_MAIL "=a&b<c>@kommun-a.example.se\n" OID_DISPLAY "=\u00c5sa \"Q\" 'x' & <y>\tz\n";
+	struct hub_response rs;
+	struct result r;
+	char *q, *body, *xml;
+	size_t n;
+
+	/* in the clear (sp2 has no encryption key) */
+	q = to_idp(&sp2, 0, "relay-c", NULL, IDP_A, IDP_A);
+	ck_assert_int_eq(peer_idp_respond(&idp_a, q, attrs, "user-\u00e5sa", NULL, 3, &body, NULL), 0);
+	call(HUB_ACS, "POST", NULL, body, NULL, &rs);
+	ck_assert_msg(rs.status == 200, "%u %s", rs.status, rs.body);
+	xml = response_xml(&rs, &n);
+	ck_assert_ptr_nonnull(strstr(xml, "\u00c5sa \"Q\" 'x' &amp; &lt;y&gt;\tz"));
+	assert_canonical(xml, n);
+	memset(&r, 0, sizeof(r));
+	ck_assert_int_eq(peer_sp_accept(&sp2, rs.body, &r.status, &r.status2, &r.attrs, &r.name_id, &r.cls), 0);
+	ck_assert_str_eq(r.status, "urn:oasis:names:tc:SAML:2.0:status:Success");
+	ck_assert_msg(strstr(r.attrs, "\u00c5sa \"Q\" 'x' & <y>\tz") != NULL, "%s", r.attrs);
+	result_free(&r);
+	free(xml);
+	free(q);
+	free(body);
+	hub_response_free(&rs);
+	/* encrypted (sp1): the Response around the EncryptedAssertion */
+	q = to_idp(&sp1, 0, NULL, NULL, IDP_A, IDP_A);
+	ck_assert_int_eq(peer_idp_respond(&idp_a, q, attrs, "user-\u00e5sa", NULL, 3, &body, NULL), 0);
+	call(HUB_ACS, "POST", NULL, body, NULL, &rs);
+	ck_assert_msg(rs.status == 200, "%u %s", rs.status, rs.body);
+	xml = response_xml(&rs, &n);
+	ck_assert_ptr_nonnull(strstr(xml, "EncryptedAssertion"));
+	assert_canonical(xml, n);
+	free(xml);
+	free(q);
+	free(body);
+	hub_response_free(&rs);
+}
+END_TEST
+
 START_TEST(assertions_encrypted_for_services_with_a_key)
 {
 	struct hub_response rs;
@@ -1199,6 +1270,7 @@ int main(void)
 	tcase_add_test(tc, passive_requests_get_no_page);
 	tcase_add_test(tc, signatures_of_requests);
 	tcase_add_test(tc, assertions_encrypted_for_services_with_a_key);
+	tcase_add_test(tc, responses_are_written_in_canonical_form);
 	tcase_add_test(tc, signed_response_for_another_service_is_refused);
 	tcase_add_test(tc, response_of_a_suspended_idp_is_refused);
 	tcase_add_test(tc, hidden_idps_are_not_listed); /* last: it adds an IdP */

@@ -27,6 +27,7 @@
 #include <libxml/tree.h>
 #include <openssl/evp.h>
 
+#include "tillit/buf.h"
 #include "tillit/err.h"
 
 /*
@@ -61,6 +62,31 @@ int xsig_sign(xmlNodePtr e, EVP_PKEY *key, struct tl_err *err);
  * NULL on failure.
  */
 char *xsig_sign_octets(EVP_PKEY *key, const void *data, size_t len, const char **alg);
+
+/*
+ * Sign an element the caller wrote as text in exclusive C14N form (the
+ * form a verifier's exclusive canonicalisation renders it in, within its
+ * document: sorted attributes, namespaces declared where first used, end
+ * tags for empty elements, C14N escaping): append to out elem[0..at), an
+ * enveloped ds:Signature over the element (Reference "#id", transforms
+ * enveloped-signature and exc-c14n, SHA-256, key's signature algorithm),
+ * itself in that form, then elem[at..len).  at is where the Signature
+ * goes (after the Issuer).  No parse, no canonicalisation: the digest is
+ * of the octets, so they must be canonical (test_hub checks ours are).
+ * Errors: TL_ECRYPTO, TL_ENOMEM.
+ */
+int xsig_sign_c14n(struct buf *out, const char *elem, size_t len, size_t at, const char *id,
+                   EVP_PKEY *key, struct tl_err *err);
+
+/*
+ * Encrypt the octets data[0..len) (an element declaring the namespaces it
+ * uses) as xsig_encrypt() does, appending to out wrap_open, the
+ * xenc:EncryptedData in exclusive C14N form, and wrap_close; wrap_open is
+ * the wrapper's start tag ("<saml:EncryptedAssertion xmlns:saml=...>").
+ * Errors: TL_ECRYPTO, TL_ENOMEM.
+ */
+int xsig_encrypt_c14n(struct buf *out, const char *data, size_t len, EVP_PKEY *rsa, int gcm,
+                      const char *wrap_open, const char *wrap_close, struct tl_err *err);
 
 /* The SignatureMethod / SigAlg URI xsig signs with for key. */
 const char *xsig_sig_alg(EVP_PKEY *key);
