@@ -28,20 +28,28 @@
  * The text is signed as written, without parsing it back.
  */
 
-/* C14N's escaping of text: & < > and carriage return. */
-static void resp_c14n_text(struct buf *b, const char *s)
+/*
+ * C14N's escaping: in text & < > and carriage return; in attribute
+ * values (in_attr) & < " tab newline carriage return.
+ */
+static void resp_c14n(struct buf *b, const char *s, int in_attr)
 {
 	const char *run = s;
 
 	for (; *s != '\0'; s++) {
-		const char *rep;
+		const char *rep = NULL;
 		switch (*s) {
 		case '&': rep = "&amp;"; break;
 		case '<': rep = "&lt;"; break;
-		case '>': rep = "&gt;"; break;
 		case '\r': rep = "&#xD;"; break;
-		default: continue;
+		case '>': rep = in_attr ? NULL : "&gt;"; break;
+		case '"': rep = in_attr ? "&quot;" : NULL; break;
+		case '\t': rep = in_attr ? "&#x9;" : NULL; break;
+		case '\n': rep = in_attr ? "&#xA;" : NULL; break;
+		default: break;
 		}
+		if (rep == NULL)
+			continue;
 		buf_append(b, run, (size_t)(s - run));
 		buf_puts(b, rep);
 		run = s + 1;
@@ -49,35 +57,17 @@ static void resp_c14n_text(struct buf *b, const char *s)
 	buf_append(b, run, (size_t)(s - run));
 }
 
-/* C14N's escaping of attribute values: & < " tab newline carriage return. */
 static void resp_attr(struct buf *b, const char *name, const char *value)
 {
-	const char *s = value, *run = value;
-
 	buf_printf(b, " %s=\"", name);
-	for (; *s != '\0'; s++) {
-		const char *rep;
-		switch (*s) {
-		case '&': rep = "&amp;"; break;
-		case '<': rep = "&lt;"; break;
-		case '"': rep = "&quot;"; break;
-		case '\t': rep = "&#x9;"; break;
-		case '\n': rep = "&#xA;"; break;
-		case '\r': rep = "&#xD;"; break;
-		default: continue;
-		}
-		buf_append(b, run, (size_t)(s - run));
-		buf_puts(b, rep);
-		run = s + 1;
-	}
-	buf_append(b, run, (size_t)(s - run));
+	resp_c14n(b, value, 1);
 	buf_puts(b, "\"");
 }
 
 static void resp_text(struct buf *b, const char *open, const char *value, const char *close)
 {
 	buf_puts(b, open);
-	resp_c14n_text(b, value);
+	resp_c14n(b, value, 0);
 	buf_puts(b, close);
 }
 
