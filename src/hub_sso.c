@@ -38,6 +38,7 @@
 #define SSO_NAMEID_PERSISTENT "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"
 #define SSO_NAMEID_UNSPECIFIED "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified"
 #define SSO_BINDING_POST "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
+#define SSO_BINDING_REDIRECT "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
 #define SSO_BEARER "urn:oasis:names:tc:SAML:2.0:cm:bearer"
 #define SSO_AC_UNSPECIFIED "urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified"
 #define SSO_ST_RESPONDER "urn:oasis:names:tc:SAML:2.0:status:Responder"
@@ -250,10 +251,118 @@ static int sso_sign_post(struct hub *h, char **b64, struct tl_err *err)
 	return rc;
 }
 
+/* The IdP's HTTP-Redirect SingleSignOnService (borrowed from the model), or NULL. */
+static const char *sso_idp_redirect_sso(const struct mdm_entity *idp)
+{
+	const struct mdm_role *r = mdm_role(idp, MDM_ROLE_IDP);
+
+	for (const struct mdm_endpoint *e = r ? r->endpoints : NULL; e != NULL; e = e->next)
+		if (strcmp(e->element, "SingleSignOnService") == 0 && e->location != NULL &&
+		    e->binding != NULL && strcmp(e->binding, SSO_BINDING_REDIRECT) == 0)
+			return e->location;
+	return NULL;
+}
+
+/*
+ * The AuthnRequest to an IdP with an HTTP-Redirect SingleSignOnService at
+ * sso, written and signed here: ID, IssueInstant, Destination, the hub's
+ * ACS (HTTP-POST) and Issuer, a NameIDPolicy without Format (the hub
+ * makes the service's NameID itself), the service's ForceAuthn, IsPassive
+ * and RequestedAuthnContext; RelayState the nonce.  rs gets the redirect.
+ */
+static int sso_upstream_redirect(struct hub *h, const char *sso, const char *nonce, json_t *state,
+                                 struct hub_response *rs, char **req_id, struct tl_err *err)
+{
+	json_t *classes = json_object_get(state, "classes"), *c;
+	char id[2 * 16 + 2], when[32];
+	unsigned char *z = NULL;
+	size_t i, zlen = 0;
+	char *b64 = NULL, *eb64 = NULL, *erelay = NULL, *ealg = NULL, *sig = NULL, *esig = NULL;
+	const char *alg = xsig_sig_alg(h->sign_pkey), *cmp = sso_js(state, "cmp");
+	struct buf x, q, url;
+	int rc;
+
+	buf_init(&x, HUB_PAGE_MAX);
+	buf_init(&q, HUB_PAGE_MAX);
+	buf_init(&url, HUB_PAGE_MAX);
+	id[0] = '_';
+	if ((rc = hub_random_hex(id + 1, 16, err)) != TL_OK)
+		goto out;
+	hub_time(util_now(), when);
+	buf_printf(&x, "<samlp:AuthnRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" "
+	               "xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"%s\" Version=\"2.0\" "
+	               "IssueInstant=\"%s\" Destination=\"", id, when);
+	buf_xml_escape(&x, sso);
+	buf_puts(&x, "\" AssertionConsumerServiceURL=\"");
+	buf_xml_escape(&x, h->acs_url);
+	buf_puts(&x, "\" ProtocolBinding=\"" SSO_BINDING_POST "\"");
+	if (json_is_true(json_object_get(state, "force")))
+		buf_puts(&x, " ForceAuthn=\"true\"");
+	if (json_is_true(json_object_get(state, "passive")))
+		buf_puts(&x, " IsPassive=\"true\"");
+	buf_puts(&x, "><saml:Issuer>");
+	buf_xml_escape(&x, h->sp_id);
+	buf_puts(&x, "</saml:Issuer><samlp:NameIDPolicy AllowCreate=\"true\"/>");
+	if (json_array_size(classes) > 0) {
+		buf_puts(&x, "<samlp:RequestedAuthnContext");
+		if (cmp != NULL) {
+			buf_puts(&x, " Comparison=\"");
+			buf_xml_escape(&x, cmp);
+			buf_puts(&x, "\"");
+		}
+		buf_puts(&x, ">");
+		json_array_foreach(classes, i, c) {
+			buf_puts(&x, "<saml:AuthnContextClassRef>");
+			buf_xml_escape(&x, json_string_value(c));
+			buf_puts(&x, "</saml:AuthnContextClassRef>");
+		}
+		buf_puts(&x, "</samlp:RequestedAuthnContext>");
+	}
+	if (buf_puts(&x, "</samlp:AuthnRequest>") != TL_OK) {
+		rc = tl_err_set(err, TL_ENOMEM, "out of memory writing the AuthnRequest");
+		goto out;
+	}
+	if ((rc = saml_deflate(x.data, x.len, &z, &zlen, err)) != TL_OK)
+		goto out;
+	/* the signed octets: SAMLRequest, RelayState, SigAlg as sent (the binding's 3.4.4.1) */
+	if ((b64 = util_base64(z, zlen)) == NULL || (eb64 = util_url_encode(b64)) == NULL ||
+	    (erelay = util_url_encode(nonce)) == NULL || (ealg = util_url_encode(alg)) == NULL ||
+	    buf_printf(&q, "SAMLRequest=%s&RelayState=%s&SigAlg=%s", eb64, erelay, ealg) != TL_OK) {
+		rc = tl_err_set(err, TL_ENOMEM, "out of memory writing the AuthnRequest");
+		goto out;
+	}
+	if ((sig = xsig_sign_octets(h->sign_pkey, q.data, q.len, &alg)) == NULL ||
+	    (esig = util_url_encode(sig)) == NULL) {
+		rc = tl_err_set(err, TL_ECRYPTO, "cannot sign the AuthnRequest");
+		goto out;
+	}
+	if (buf_printf(&url, "%s%c%s&Signature=%s", sso, strchr(sso, '?') ? '&' : '?', q.data, esig) != TL_OK ||
+	    (*req_id = strdup(id)) == NULL) {
+		rc = tl_err_set(err, TL_ENOMEM, "out of memory writing the AuthnRequest");
+		goto out;
+	}
+	hub_redirect(rs, url.data);
+	rc = TL_OK;
+out:
+	free(z);
+	free(b64);
+	free(eb64);
+	free(erelay);
+	free(ealg);
+	free(sig);
+	free(esig);
+	buf_free(&x);
+	buf_free(&q);
+	buf_free(&url);
+	return rc;
+}
+
 /*
  * The hub's AuthnRequest to idp for the waiting login nonce: the service's
  * RequestedAuthnContext, ForceAuthn and IsPassive passed on; signed.  On
  * TL_OK rs holds the redirect (or form) and *req_id the request's ID.
+ * HTTP-Redirect when the IdP has it (written here); else HTTP-POST, built
+ * by lasso.
  */
 static int sso_upstream(struct hub *h, const char *idp, const char *nonce, json_t *state,
                         struct hub_response *rs, char **req_id, struct tl_err *err)
@@ -269,6 +378,14 @@ static int sso_upstream(struct hub *h, const char *idp, const char *nonce, json_
 	*req_id = NULL;
 	if ((rc = hub_prov_acquire(h, &h->sp_side, idp, &pe, err)) != TL_OK)
 		return rc;
+	{
+		const char *sso = sso_idp_redirect_sso(pe->model);
+		if (sso != NULL) {
+			rc = sso_upstream_redirect(h, sso, nonce, state, rs, req_id, err);
+			hub_prov_release(&h->sp_side);
+			return rc;
+		}
+	}
 	login = lasso_login_new(h->sp_side.server);
 	p = LASSO_PROFILE(login);
 	lrc = lasso_login_init_authn_request(login, idp, LASSO_HTTP_METHOD_REDIRECT);

@@ -57,6 +57,39 @@ char *saml_field(const char *form, size_t len, const char *name, size_t max, int
 	return NULL;
 }
 
+int saml_deflate(const char *in, size_t len, unsigned char **out, size_t *outlen, struct tl_err *err)
+{
+	z_stream zs;
+	uLong cap;
+	unsigned char *buf;
+	int zr;
+
+	*out = NULL;
+	*outlen = 0;
+	memset(&zs, 0, sizeof(zs));
+	/* 512-byte window, memLevel 2: any inflater reads it, and it costs no 256 KB to start */
+	if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -9, 2, Z_DEFAULT_STRATEGY) != Z_OK)
+		return tl_err_set(err, TL_ENOMEM, "cannot start deflating");
+	cap = deflateBound(&zs, (uLong)len);
+	if ((buf = malloc(cap)) == NULL) {
+		deflateEnd(&zs);
+		return tl_err_set(err, TL_ENOMEM, "out of memory deflating a message");
+	}
+	zs.next_in = (unsigned char *)(uintptr_t)in;
+	zs.avail_in = (uInt)len;
+	zs.next_out = buf;
+	zs.avail_out = (uInt)cap;
+	zr = deflate(&zs, Z_FINISH);
+	deflateEnd(&zs);
+	if (zr != Z_STREAM_END) {
+		free(buf);
+		return tl_err_set(err, TL_EINTERNAL, "deflate did not finish (%d)", zr);
+	}
+	*out = buf;
+	*outlen = zs.total_out;
+	return TL_OK;
+}
+
 int saml_inflate(const unsigned char *in, size_t len, size_t max, char **out, size_t *outlen,
                  struct tl_err *err)
 {

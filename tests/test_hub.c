@@ -953,6 +953,56 @@ START_TEST(hidden_idps_are_not_listed)
 }
 END_TEST
 
+START_TEST(upstream_request_carries_the_service_request)
+{
+	char *q, *b64, *z, *xml, *body = NULL;
+	size_t zn, n;
+	struct hub_response rs;
+	struct tl_err err;
+	int bad = 0;
+
+	q = crafted_request_ex("ForceAuthn=\"true\" IsPassive=\"true\"",
+	                       "<samlp:RequestedAuthnContext Comparison=\"minimum\"><saml:AuthnContextClassRef>"
+	                       PPT "</saml:AuthnContextClassRef></samlp:RequestedAuthnContext>",
+	                       BASE "/idp/sso", time(NULL), IDP_A);
+	call(HUB_SSO, "POST", NULL, q, NULL, &rs);
+	ck_assert_msg(rs.status == 302, "%u %s", rs.status, rs.body);
+	ck_assert_msg(strncmp(rs.location, "https://idp.kommun-a.example.se/sso?SAMLRequest=", 48) == 0, "%s",
+	              rs.location);
+	ck_assert_ptr_nonnull(strstr(rs.location, "&SigAlg=http%3A%2F%2Fwww.w3.org%2F2001%2F04%2Fxmldsig-more%23rsa-sha256&Signature="));
+	b64 = saml_field(strchr(rs.location, '?') + 1, strlen(strchr(rs.location, '?') + 1), "SAMLRequest", 1 << 20, &bad);
+	ck_assert_ptr_nonnull(b64);
+	ck_assert_int_eq(saml_base64_decode(b64, strlen(b64), 1 << 20, &z, &zn, &err), TL_OK);
+	ck_assert_int_eq(saml_inflate((const unsigned char *)z, zn, 1 << 20, &xml, &n, &err), TL_OK);
+	ck_assert_ptr_nonnull(strstr(xml, "Destination=\"https://idp.kommun-a.example.se/sso\""));
+	ck_assert_ptr_nonnull(strstr(xml, "AssertionConsumerServiceURL=\"" BASE "/sp/acs\""));
+	ck_assert_ptr_nonnull(strstr(xml, "ProtocolBinding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST\""));
+	ck_assert_ptr_nonnull(strstr(xml, "ForceAuthn=\"true\""));
+	ck_assert_ptr_nonnull(strstr(xml, "IsPassive=\"true\""));
+	ck_assert_ptr_nonnull(strstr(xml, "<saml:Issuer>" BASE "/sp/metadata</saml:Issuer>"));
+	ck_assert_ptr_nonnull(strstr(xml, "<samlp:RequestedAuthnContext Comparison=\"minimum\"><saml:AuthnContextClassRef>"
+	                                  PPT "</saml:AuthnContextClassRef>"));
+	/* and the IdP (lasso, which checks the signature) takes it */
+	ck_assert_int_eq(peer_idp_respond(&idp_a, strchr(rs.location, '?') + 1, ATTRS_A, "user-anna", PPT, 3,
+	                                  &body, NULL), 0);
+	free(body);
+	body = NULL;
+	{
+		/* a changed request does not verify at the IdP: the signature covers what was sent */
+		char *t = strdup(strchr(rs.location, '?') + 1);
+		t[20] = t[20] == 'A' ? 'B' : 'A'; /* inside the SAMLRequest's base64 */
+		ck_assert_int_ne(peer_idp_respond(&idp_a, t, ATTRS_A, "user-anna", PPT, 3, &body, NULL), 0);
+		free(body);
+		free(t);
+	}
+	free(b64);
+	free(z);
+	free(xml);
+	free(q);
+	hub_response_free(&rs);
+}
+END_TEST
+
 START_TEST(passive_requests_get_no_page)
 {
 	char *q;
@@ -1268,6 +1318,7 @@ int main(void)
 	tcase_add_test(tc, login_is_audited_with_attribute_names);
 	tcase_add_test(tc, requests_the_hub_checks_itself);
 	tcase_add_test(tc, passive_requests_get_no_page);
+	tcase_add_test(tc, upstream_request_carries_the_service_request);
 	tcase_add_test(tc, signatures_of_requests);
 	tcase_add_test(tc, assertions_encrypted_for_services_with_a_key);
 	tcase_add_test(tc, responses_are_written_in_canonical_form);

@@ -45,6 +45,13 @@ char *saml_field(const char *form, size_t len, const char *name, size_t max, int
 int saml_inflate(const unsigned char *in, size_t len, size_t max, char **out, size_t *outlen,
                  struct tl_err *err);
 
+/*
+ * Raw DEFLATE of in[0..len) as the Redirect binding carries it, into a new
+ * buffer (*out, *outlen; free()).  A small window and memory level: the
+ * messages are a few kilobytes.  Errors: TL_ENOMEM.
+ */
+int saml_deflate(const char *in, size_t len, unsigned char **out, size_t *outlen, struct tl_err *err);
+
 /* One attribute of an assertion. */
 struct saml_attr {
 	char *name;
