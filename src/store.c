@@ -299,6 +299,12 @@ uint32_t store_get_be32(const unsigned char in[4])
 	return v;
 }
 
+void store_keep_small(struct store *st, int on)
+{
+	if (st != NULL)
+		st->keep_small = on;
+}
+
 void store_drop_pages(struct store *st)
 {
 	char want[4200], line[4608];
@@ -308,7 +314,7 @@ void store_drop_pages(struct store *st)
 	 * LMDB does not say where it mapped the file (me_mapaddr is only set
 	 * for MDB_FIXEDMAP): find the mapping of DIR/data.mdb in /proc/self/maps.
 	 */
-	if (st == NULL || (f = fopen("/proc/self/maps", "r")) == NULL)
+	if (st == NULL || !st->keep_small || (f = fopen("/proc/self/maps", "r")) == NULL)
 		return;
 	snprintf(want, sizeof(want), "%s/data.mdb", st->path);
 	while (fgets(line, sizeof(line), f) != NULL) {

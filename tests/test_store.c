@@ -4,6 +4,7 @@
 #include "tillit/store.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static struct store *open_store(const char *dir)
@@ -141,6 +142,76 @@ START_TEST(store_open_fails_clearly)
 }
 END_TEST
 
+/* This process's file-backed resident kilobytes. */
+static long rss_file_kb(void)
+{
+	char line[256];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "RssFile:", 8) == 0)
+			kb = strtol(line + 8, NULL, 10);
+	if (f != NULL)
+		fclose(f);
+	return kb;
+}
+
+/* Read every value (all pages of the map are then ours). */
+static void touch_all(struct store *st)
+{
+	struct store_txn r;
+	struct store_iter it;
+	struct store_val k, v;
+	struct tl_err err;
+	volatile unsigned sum = 0;
+
+	ck_assert_int_eq(store_txn_begin(st, &r, 1, &err), TL_OK);
+	store_iter_begin(&r, STORE_DB_VERSIONS, NULL, 0, &it);
+	while (store_iter_next(&it, &k, &v))
+		for (size_t i = 0; i < v.len; i += 1024)
+			sum += ((const unsigned char *)v.data)[i];
+	store_iter_end(&it);
+	store_abort(&r);
+	(void)sum;
+}
+
+START_TEST(store_drop_pages_lets_go_of_what_was_read)
+{
+	char *dir = tlt_tmpdir();
+	struct store *st = open_store(dir);
+	struct store_txn w;
+	struct tl_err err;
+	static char val[64 * 1024];
+	long before, read, dropped;
+
+	memset(val, 'x', sizeof(val));
+	ck_assert_int_eq(store_txn_begin(st, &w, 0, &err), TL_OK);
+	for (int i = 0; i < 400; i++) { /* 25 MB */
+		char key[16];
+		snprintf(key, sizeof(key), "k%05d", i);
+		store_put(&w, STORE_DB_VERSIONS, key, strlen(key), val, sizeof(val));
+	}
+	ck_assert_int_eq(store_commit(&w, &err), TL_OK);
+	/* off (the default, a short-lived command): nothing happens */
+	before = rss_file_kb();
+	touch_all(st);
+	read = rss_file_kb();
+	ck_assert_msg(read - before > 20000, "reading 25 MB mapped only %ld KB", read - before);
+	store_drop_pages(st);
+	ck_assert_int_ge(rss_file_kb(), read - 1000);
+	/* on (tillitd): the pages leave the resident set, the data stays readable */
+	store_keep_small(st, 1);
+	store_drop_pages(st);
+	dropped = rss_file_kb();
+	ck_assert_msg(read - dropped > 20000, "RssFile %ld KB after the drop, %ld before", dropped, read);
+	touch_all(st);
+	ck_assert_int_gt(rss_file_kb(), dropped + 20000);
+	store_close(st);
+	tlt_rmtree(dir);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("store");
@@ -151,6 +222,7 @@ int main(void)
 	tcase_add_test(tc, store_readers_see_commits_without_reopen);
 	tcase_add_test(tc, store_iter_prefix_and_seq);
 	tcase_add_test(tc, store_open_fails_clearly);
+	tcase_add_test(tc, store_drop_pages_lets_go_of_what_was_read);
 	suite_add_tcase(s, tc);
 	return tlt_run(s);
 }

@@ -66,6 +66,7 @@ struct store {
 	MDB_env *env;
 	MDB_dbi dbi[STORE_DB__COUNT];
 	char path[4096];
+	int keep_small;     /* store_drop_pages() acts (a long-running process) */
 };
 
 struct store_txn {
@@ -95,9 +96,14 @@ int store_open(struct store **out, const char *dir, const struct store_opts *opt
  * the read-only map): after a pass over the whole store (re-evaluating
  * every entity) they would otherwise count as the process's resident
  * memory although they are only page cache.  The data is untouched; the
- * next read maps the page again.  NULL is ok.
+ * next read maps the page again.  Only once store_keep_small() asked for
+ * it (tillitd): a short-lived command would pay for faulting pages in
+ * again and gain nothing.  NULL is ok.
  */
 void store_drop_pages(struct store *st);
+
+/* Make store_drop_pages() act on st (on) or do nothing (off, the default). */
+void store_keep_small(struct store *st, int on);
 
 /* Close the environment.  All transactions must be finished.  NULL is ok. */
 void store_close(struct store *st);
