@@ -4,6 +4,7 @@
 #include <sys/mman.h>
 
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -38,6 +39,11 @@ int store_open(struct store **out, const char *dir, const struct store_opts *opt
 	if (st == NULL)
 		return tl_err_set(err, TL_ENOMEM, "out of memory opening the store");
 	snprintf(st->path, sizeof(st->path), "%s", dir);
+	{
+		char real[PATH_MAX];
+		/* /proc/self/maps names the file by its resolved absolute path (store_drop_pages) */
+		snprintf(st->map_path, sizeof(st->map_path), "%s/data.mdb", realpath(dir, real) ? real : dir);
+	}
 	map = opts->map_size;
 	if (page > 0 && map % (size_t)page != 0)
 		map += (size_t)page - map % (size_t)page;
@@ -316,7 +322,7 @@ void store_drop_pages(struct store *st)
 	 */
 	if (st == NULL || !st->keep_small || (f = fopen("/proc/self/maps", "r")) == NULL)
 		return;
-	snprintf(want, sizeof(want), "%s/data.mdb", st->path);
+	snprintf(want, sizeof(want), "%s", st->map_path);
 	while (fgets(line, sizeof(line), f) != NULL) {
 		unsigned long lo, hi;
 		char *path = strchr(line, '/'), *nl;

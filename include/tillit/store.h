@@ -66,6 +66,7 @@ struct store {
 	MDB_env *env;
 	MDB_dbi dbi[STORE_DB__COUNT];
 	char path[4096];
+	char map_path[4096];  /* DIR/data.mdb as /proc/self/maps names it (absolute, resolved) */
 	int keep_small;     /* store_drop_pages() acts (a long-running process) */
 };
 
