@@ -884,7 +884,8 @@ void hub_sso(struct hub *h, const struct hub_request *rq, struct hub_response *r
 	if (json_array_size(cand) < d->n)
 		json_object_set(state, "idps", cand); /* the discovery page offers only these */
 	exp = now + c->sso_state_lifetime;
-	lasso_login_destroy(login);
+	if (login != NULL)
+		lasso_login_destroy(login);
 	login = NULL;
 	hub_prov_release(&h->idp_side);
 	pe = NULL;
