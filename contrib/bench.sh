@@ -206,7 +206,7 @@ done
 sso() { awk -v k="$2" '$1 == k { print $2 }' "$B/sso.$1.txt"; }
 ssp() { sed -n "s/^ssp $2: .*CPU \([0-9.]*\) ms.*/\1/p" "$B/ssp.$1.txt"; }
 for r in 1 2 3; do
-	echo "- round $r: hub warm $(sso $r warm_hub_cpu_ms_per_login) ms CPU/login ($(sso $r warm_logins) logins, $(sso $r warm_failed) failed, $(sso $r warm_logins_per_s) logins/s; cold $(sso $r cold_hub_cpu_ms_per_login) ms); SimpleSAMLphp full $(ssp $r full) ms, session $(ssp $r session) ms" >>"$R"
+	echo "- round $r: hub warm $(sso $r warm_hub_cpu_ms_per_login) ms CPU/login ($(sso $r warm_logins) logins, $(sso $r warm_failed) failed, $(sso $r warm_logins_per_s) logins/s; cold $(sso $r cold_hub_cpu_ms_per_login) ms; tillitd's maintenance thread, not counted: $(sso $r cold_hub_maintenance_cpu_s) s + $(sso $r warm_hub_maintenance_cpu_s) s); SimpleSAMLphp full $(ssp $r full) ms, session $(ssp $r session) ms" >>"$R"
 done
 hub_m=$(for r in 1 2 3; do sso $r warm_hub_cpu_ms_per_login; done | med)
 full_m=$(for r in 1 2 3; do ssp $r full; done | med)

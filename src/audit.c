@@ -1,4 +1,5 @@
 /* audit.c - hash-chained audit log in LMDB. */
+#define _GNU_SOURCE /* pthread_setname_np */
 #include "tillit/audit.h"
 
 #include <errno.h>
@@ -224,6 +225,7 @@ int audit_queue_start(struct store *st, unsigned interval_ms, size_t max, struct
 		free(q);
 		return tl_err_set(err, TL_EINTERNAL, "cannot start the audit writer thread");
 	}
+	pthread_setname_np(q->writer, "tillit-audit");
 	*qp = q;
 	return TL_OK;
 }

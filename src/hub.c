@@ -1005,6 +1005,7 @@ int hub_open(struct hub **out, struct tl_ctx *ctx, struct tl_err *err)
 		rc = tl_err_set(err, TL_EINTERNAL, "cannot start the SSO purge thread");
 		goto fail;
 	}
+	pthread_setname_np(h->purger, "tillit-purge");
 	h->purger_started = 1;
 	if (ctx->conf.login_audit_batch_ms > 0 &&
 	    (rc = audit_queue_start(ctx->store, (unsigned)ctx->conf.login_audit_batch_ms,

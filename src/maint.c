@@ -1,4 +1,5 @@
 /* maint.c - the maintenance thread of tillitd. */
+#define _GNU_SOURCE /* pthread_setname_np: the thread is "tillit-maint" in top and /proc */
 #include "tillit/maint.h"
 
 #include <errno.h>
@@ -92,6 +93,7 @@ int maint_start(struct maint **out, struct tl_ctx *ctx, unsigned first_delay, st
 		free(m);
 		return tl_err_set(err, TL_EINTERNAL, "cannot start the maintenance thread");
 	}
+	pthread_setname_np(m->thread, "tillit-maint");
 	*out = m;
 	return TL_OK;
 }
