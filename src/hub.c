@@ -31,8 +31,6 @@
 #define HUB_PURGE_BATCH 4096
 
 #define HUB_NS_MD "urn:oasis:names:tc:SAML:2.0:metadata"
-#define HUB_BINDING_REDIRECT "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
-#define HUB_BINDING_POST "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
 #define HUB_NAMEID_TRANSIENT "urn:oasis:names:tc:SAML:2.0:nameid-format:transient"
 #define HUB_NAMEID_PERSISTENT "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"
 

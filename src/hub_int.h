@@ -41,7 +41,8 @@
 #define HUB_STATE_MAX (256 * 1024)  /* a waiting login's record */
 #define HUB_COOKIE_IDP "tillit_idp" /* the IdP chosen last on /ds */
 #define HUB_AUDIT_QUEUE_MAX 100000  /* login records waiting for the audit writer */
-#define HUB_DROP_EVERY 256          /* logins between store_drop_pages() */
+#define HUB_BINDING_REDIRECT "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
+#define HUB_BINDING_POST "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
 
 /* One provider loaded into a lasso server. */
 struct hub_pentry {

@@ -37,8 +37,6 @@
 #define SSO_NAMEID_TRANSIENT "urn:oasis:names:tc:SAML:2.0:nameid-format:transient"
 #define SSO_NAMEID_PERSISTENT "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"
 #define SSO_NAMEID_UNSPECIFIED "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified"
-#define SSO_BINDING_POST "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
-#define SSO_BINDING_REDIRECT "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
 #define SSO_BEARER "urn:oasis:names:tc:SAML:2.0:cm:bearer"
 #define SSO_AC_UNSPECIFIED "urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified"
 #define SSO_ST_RESPONDER "urn:oasis:names:tc:SAML:2.0:status:Responder"
@@ -187,38 +185,6 @@ static void sso_send_error(struct hub *h, struct hub_response *rs, const char *s
 
 /* ---- the upstream request ---------------------------------------------- */
 
-/* Sign an HTTP-Redirect URL (lasso's, unsigned) in place: "&SigAlg=..&Signature=.." appended. */
-static int sso_sign_redirect(struct hub *h, char **url, struct tl_err *err)
-{
-	const char *q = strchr(*url, '?'), *alg;
-	struct buf b;
-	char *sig, *ealg, *esig, *out;
-	size_t len;
-	int rc;
-
-	if (q == NULL)
-		return tl_err_set(err, TL_EINTERNAL, "the AuthnRequest URL has no query");
-	buf_init(&b, HUB_PAGE_MAX);
-	alg = xsig_sig_alg(h->sign_pkey);
-	ealg = util_url_encode(alg);
-	buf_printf(&b, "%s&SigAlg=%s", q + 1, ealg ? ealg : "");
-	sig = xsig_sign_octets(h->sign_pkey, b.data, b.len, &alg);
-	esig = sig ? util_url_encode(sig) : NULL;
-	buf_reset(&b);
-	rc = esig ? buf_printf(&b, "%s&SigAlg=%s&Signature=%s", *url, ealg, esig) : TL_ECRYPTO;
-	free(ealg);
-	free(sig);
-	free(esig);
-	if (rc != TL_OK || (out = buf_steal(&b, &len)) == NULL) {
-		buf_free(&b);
-		return tl_err_set(err, TL_ECRYPTO, "cannot sign the AuthnRequest");
-	}
-	g_free(*url);
-	*url = g_strdup(out);
-	free(out);
-	return TL_OK;
-}
-
 /* Sign an HTTP-POST message (base64 XML, lasso's, unsigned) in place. */
 static int sso_sign_post(struct hub *h, char **b64, struct tl_err *err)
 {
@@ -258,7 +224,7 @@ static const char *sso_idp_redirect_sso(const struct mdm_entity *idp)
 
 	for (const struct mdm_endpoint *e = r ? r->endpoints : NULL; e != NULL; e = e->next)
 		if (strcmp(e->element, "SingleSignOnService") == 0 && e->location != NULL &&
-		    e->binding != NULL && strcmp(e->binding, SSO_BINDING_REDIRECT) == 0)
+		    e->binding != NULL && strcmp(e->binding, HUB_BINDING_REDIRECT) == 0)
 			return e->location;
 	return NULL;
 }
@@ -295,7 +261,7 @@ static int sso_upstream_redirect(struct hub *h, const char *sso, const char *non
 	buf_xml_escape(&x, sso);
 	buf_puts(&x, "\" AssertionConsumerServiceURL=\"");
 	buf_xml_escape(&x, h->acs_url);
-	buf_puts(&x, "\" ProtocolBinding=\"" SSO_BINDING_POST "\"");
+	buf_puts(&x, "\" ProtocolBinding=\"" HUB_BINDING_POST "\"");
 	if (json_is_true(json_object_get(state, "force")))
 		buf_puts(&x, " ForceAuthn=\"true\"");
 	if (json_is_true(json_object_get(state, "passive")))
@@ -373,7 +339,7 @@ static int sso_upstream(struct hub *h, const char *idp, const char *nonce, json_
 	LassoSamlp2AuthnRequest *req;
 	json_t *classes = json_object_get(state, "classes"), *c;
 	size_t i;
-	int rc, lrc, post = 0;
+	int rc, lrc;
 
 	*req_id = NULL;
 	if ((rc = hub_prov_acquire(h, &h->sp_side, idp, &pe, err)) != TL_OK)
@@ -386,16 +352,10 @@ static int sso_upstream(struct hub *h, const char *idp, const char *nonce, json_
 			return rc;
 		}
 	}
+	/* no HTTP-Redirect SingleSignOnService: lasso builds the POST binding's form */
 	login = lasso_login_new(h->sp_side.server);
 	p = LASSO_PROFILE(login);
-	lrc = lasso_login_init_authn_request(login, idp, LASSO_HTTP_METHOD_REDIRECT);
-	if (lrc != 0) {
-		lasso_login_destroy(login);
-		login = lasso_login_new(h->sp_side.server);
-		p = LASSO_PROFILE(login);
-		lrc = lasso_login_init_authn_request(login, idp, LASSO_HTTP_METHOD_POST);
-		post = 1;
-	}
+	lrc = lasso_login_init_authn_request(login, idp, LASSO_HTTP_METHOD_POST);
 	if (lrc != 0) {
 		rc = tl_err_set(err, TL_ERULE, "the IdP %.200s has no usable SingleSignOnService: %s", idp,
 		                lasso_strerror(lrc));
@@ -430,17 +390,15 @@ static int sso_upstream(struct hub *h, const char *idp, const char *nonce, json_
 		                lasso_strerror(lrc));
 		goto out;
 	}
-	if ((rc = post ? sso_sign_post(h, &p->msg_body, err) : sso_sign_redirect(h, &p->msg_url, err)) != TL_OK)
+	if ((rc = sso_sign_post(h, &p->msg_body, err)) != TL_OK)
 		goto out;
 	if ((*req_id = strdup(LASSO_SAMLP2_REQUEST_ABSTRACT(req)->ID)) == NULL) {
 		rc = tl_err_set(err, TL_ENOMEM, "out of memory");
 		goto out;
 	}
-	if (post) {
+	{
 		const char *fields[4] = { "SAMLRequest", p->msg_body, "RelayState", nonce };
 		hub_post_form(h, rs, p->msg_url, fields, 2);
-	} else {
-		hub_redirect(rs, p->msg_url);
 	}
 	rc = TL_OK;
 out:
@@ -675,11 +633,11 @@ static const char *sso_acs_url(const struct saml_request *q, const struct mdm_en
 			/* the URL may be listed once per binding: the HTTP-POST one counts */
 			if (((q->acs_url != NULL && strcmp(q->acs_url, e->location) == 0) ||
 			     (q->acs_url == NULL && e->index == q->acs_index)) &&
-			    e->binding != NULL && strcmp(e->binding, SSO_BINDING_POST) == 0)
+			    e->binding != NULL && strcmp(e->binding, HUB_BINDING_POST) == 0)
 				return e->location;
 			continue;
 		}
-		if (e->binding == NULL || strcmp(e->binding, SSO_BINDING_POST) != 0)
+		if (e->binding == NULL || strcmp(e->binding, HUB_BINDING_POST) != 0)
 			continue;
 		if (first == NULL)
 			first = e;
@@ -784,7 +742,7 @@ void hub_sso(struct hub *h, const struct hub_request *rq, struct hub_response *r
 			goto out;
 		}
 	}
-	if (q.protocol_binding != NULL && strcmp(q.protocol_binding, SSO_BINDING_POST) != 0) {
+	if (q.protocol_binding != NULL && strcmp(q.protocol_binding, HUB_BINDING_POST) != 0) {
 		sso_refuse(h, rs, 400, q.issuer, "the AuthnRequest asks for a response binding other than "
 		                                 "HTTP-POST, the only one the hub answers with");
 		goto out;
@@ -1694,8 +1652,7 @@ void hub_acs(struct hub *h, const struct hub_request *rq, struct hub_response *r
 	 * they touched stays in the resident set until let go, so let it go
 	 * now and then (the pages stay in the page cache).
 	 */
-	if (atomic_fetch_add(&h->n_logins, 1) % HUB_DROP_EVERY == HUB_DROP_EVERY - 1)
-		store_drop_pages(h->ctx->store);
+	store_drop_pages_every(h->ctx->store, (size_t)atomic_fetch_add(&h->n_logins, 1) + 1);
 	{
 		char *names = json_dumps(x.released, JSON_COMPACT);
 		log_info("sso: login at %s for %s, released %s", idp, sp, names ? names : "[]");

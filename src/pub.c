@@ -601,8 +601,7 @@ static int pub_collect(struct tl_ctx *ctx, struct pub_job *job, size_t *cap, str
 		fa = json_string_value(json_object_get(e, "first_approved"));
 		pi->first_approved = strdup(fa ? fa : "");
 		json_decref(e);
-		if (job->n % 256 == 0) /* as pub_collect_published does */
-			store_drop_pages(ctx->store);
+		store_drop_pages_every(ctx->store, job->n);
 		if (trust_cert_get(&txn, pi->sha1, pi->version, &pi->cert, &pi->err) != TL_OK) {
 			pi->rc = pi->err.code;
 			continue;
@@ -818,8 +817,7 @@ static int pub_aggregate(struct tl_ctx *ctx, struct pub_job *job, const struct s
 		EVP_DigestUpdate(md, p.canon, p.canonlen);
 		EVP_DigestUpdate(md, "\n", 1);
 		rep->entities++;
-		if (i % 256 == 255) /* both passes read every prepared document: tillitd stays small */
-			store_drop_pages(ctx->store);
+		store_drop_pages_every(ctx->store, i + 1); /* both passes read every prepared document */
 	}
 	EVP_DigestUpdate(md, PUB_ROOT_CLOSE, closelen);
 	EVP_DigestFinal_ex(md, digest, &dlen);
@@ -848,8 +846,7 @@ static int pub_aggregate(struct tl_ctx *ctx, struct pub_job *job, const struct s
 			continue;
 		fwrite(p.frag, 1, p.fraglen, f);
 		fputc('\n', f);
-		if (i % 256 == 255)
-			store_drop_pages(ctx->store);
+		store_drop_pages_every(ctx->store, i + 1);
 	}
 	fputs(PUB_ROOT_CLOSE "\n", f);
 	store_abort(&txn);
@@ -956,8 +953,7 @@ static int pub_collect_published(struct tl_ctx *ctx, struct pub_job *job, size_t
 		memcpy(refs[nrefs].sha1, k.data, UTIL_SHA1_LEN);
 		refs[nrefs++].version = prep.version;
 		json_decref(e);
-		if (job->n % 256 == 0) /* the scan reads every prepared document: keep RSS bounded */
-			store_drop_pages(ctx->store);
+		store_drop_pages_every(ctx->store, job->n); /* the scan reads every prepared document */
 	}
 	store_iter_end(&it);
 	store_abort(&txn);
@@ -977,8 +973,7 @@ static int pub_collect_published(struct tl_ctx *ctx, struct pub_job *job, size_t
 		struct pub_prep prep;
 		unsigned char params[32];
 		struct store_val xv;
-		if (i % 256 == 255) /* each certification read touches a whole report record */
-			store_drop_pages(ctx->store);
+		store_drop_pages_every(ctx->store, i + 1); /* each read touches a whole report record */
 		if (trust_cert_get(&txn, pi->sha1, pi->version, &pi->cert, &pi->err) != TL_OK) {
 			/* keep what is published rather than drop it */
 			log_entity_warn(pi->entity_id, "certification not refreshed: %s", pi->err.msg);

@@ -781,8 +781,7 @@ int reg_idp_dir_ensure(struct tl_ctx *ctx, struct tl_err *err)
 			reg_idp_dir_update(&txn, sha1, reg_str(e, "state"), reg_uint(e, "approved_version"));
 		}
 		json_decref(e);
-		if (n % 256 == 0) /* it reads every approved version: keep the resident set small */
-			store_drop_pages(ctx->store);
+		store_drop_pages_every(ctx->store, n); /* it reads every approved version */
 	}
 	store_iter_end(&it);
 	store_put(&txn, STORE_DB_META, REG_IDP_DIR_KEY, strlen(REG_IDP_DIR_KEY), "1", 1);

@@ -305,6 +305,12 @@ uint32_t store_get_be32(const unsigned char in[4])
 	return v;
 }
 
+void store_drop_pages_every(struct store *st, size_t n)
+{
+	if (n > 0 && n % STORE_DROP_EVERY == 0)
+		store_drop_pages(st);
+}
+
 void store_keep_small(struct store *st, int on)
 {
 	if (st != NULL)

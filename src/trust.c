@@ -280,7 +280,6 @@ static void trust_rec_lines(const char *rec, char tag, void (*fn)(void *ud, char
  */
 #define TRUST_NAME_KEY_MAX (STORE_KEY_MAX - UTIL_SHA1_LEN - 1)
 
-#define TRUST_DROP_EVERY 256 /* subjects between store_drop_pages() in passes over the store */
 
 struct trust_names {
 	struct store_txn *txn;           /* the evaluating thread's */
@@ -630,8 +629,7 @@ static void *trust_worker(void *arg)
 			break;
 		trust_eval_subj(job, &txn, &job->subj[i]);
 		/* a pass over the whole registry must not make the process's resident set the store's size */
-		if (i % TRUST_DROP_EVERY == TRUST_DROP_EVERY - 1)
-			store_drop_pages(job->ctx->store);
+		store_drop_pages_every(job->ctx->store, i + 1);
 	}
 	store_abort(&txn);
 	return NULL;
@@ -890,8 +888,7 @@ static int trust_collect(struct tl_ctx *ctx, const char *source, int approved,
 		else
 			trust_subj_free(&arr[cnt]);
 		json_decref(e);
-		if (cnt % TRUST_DROP_EVERY == 0)
-			store_drop_pages(ctx->store); /* as trust_worker does */
+		store_drop_pages_every(ctx->store, cnt); /* as trust_worker does */
 	}
 	store_iter_end(&it);
 	store_abort(&txn);
@@ -990,8 +987,7 @@ int trust_refresh(struct tl_ctx *ctx, const struct tf_set *s, const struct trust
 		else
 			trust_subj_free(&subj[cnt]);
 		json_decref(e);
-		if (i % TRUST_DROP_EVERY == TRUST_DROP_EVERY - 1)
-			store_drop_pages(ctx->store); /* as trust_collect does */
+		store_drop_pages_every(ctx->store, i + 1); /* as trust_collect does */
 	}
 	store_abort(&txn);
 	trust_job_init(&job, ctx, s, subj, cnt);

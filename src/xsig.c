@@ -435,8 +435,7 @@ int xsig_sign(xmlNodePtr e, EVP_PKEY *key, struct tl_err *err)
 	xmlSetNs(sig, ns);
 	si = xmlNewChild(sig, ns, BAD_CAST "SignedInfo", NULL);
 	xsig_add(si, ns, "CanonicalizationMethod", XSIG_EXC);
-	xsig_add(si, ns, "SignatureMethod",
-	         EVP_PKEY_get_base_id(key) == EVP_PKEY_EC ? xsig_sigalgs[3].uri : xsig_sigalgs[0].uri);
+	xsig_add(si, ns, "SignatureMethod", xsig_sig_alg(key));
 	ref = xmlNewChild(si, ns, BAD_CAST "Reference", NULL);
 	if (ref == NULL || xmlNewProp(ref, BAD_CAST "URI", BAD_CAST uri) == NULL)
 		goto oom;
@@ -535,64 +534,6 @@ static char *xsig_oaep(EVP_PKEY *rsa, const unsigned char *key, size_t n)
 		b64 = util_base64(out, olen);
 	EVP_PKEY_CTX_free(c);
 	return b64;
-}
-
-int xsig_encrypt(xmlNodePtr e, EVP_PKEY *rsa, int gcm, const char *wrap_name, struct tl_err *err)
-{
-	xmlBufferPtr xb = xmlBufferCreate();
-	unsigned char key[32];
-	char *data = NULL, *ekey = NULL;
-	xmlNodePtr wrap, ed, em, ki, ek, ekm, cd;
-	xmlNsPtr xenc, ds;
-	int rc = TL_ECRYPTO;
-
-	if (xb == NULL)
-		return tl_err_set(err, TL_ENOMEM, "out of memory encrypting");
-	if (RAND_bytes(key, sizeof(key)) != 1 || xmlNodeDump(xb, e->doc, e, 0, 0) < 0 ||
-	    (data = xsig_aes(key, gcm, xmlBufferContent(xb), (size_t)xmlBufferLength(xb))) == NULL ||
-	    (ekey = xsig_oaep(rsa, key, sizeof(key))) == NULL) {
-		tl_err_set(err, TL_ECRYPTO, "cannot encrypt for the service's key");
-		goto out;
-	}
-	/* the wrapper in e's namespace, as declared around e (e's own declaration goes with it) */
-	wrap = xmlNewNode(NULL, BAD_CAST wrap_name);
-	if (wrap != NULL && e->ns != NULL) {
-		xmlNsPtr wns = e->parent ? xmlSearchNsByHref(e->doc, e->parent, e->ns->href) : NULL;
-		if (wns == NULL)
-			wns = xmlNewNs(wrap, e->ns->href, e->ns->prefix);
-		xmlSetNs(wrap, wns);
-	}
-	ed = wrap ? xmlNewChild(wrap, NULL, BAD_CAST "EncryptedData", NULL) : NULL;
-	if (ed == NULL || (xenc = xmlNewNs(ed, BAD_CAST XENC_NS, BAD_CAST "xenc")) == NULL) {
-		xmlFreeNode(wrap);
-		rc = tl_err_set(err, TL_ENOMEM, "out of memory encrypting");
-		goto out;
-	}
-	xmlSetNs(ed, xenc);
-	xmlNewProp(ed, BAD_CAST "Type", BAD_CAST XENC_NS "Element");
-	em = xmlNewChild(ed, xenc, BAD_CAST "EncryptionMethod", NULL);
-	xmlNewProp(em, BAD_CAST "Algorithm",
-	           BAD_CAST(gcm ? "http://www.w3.org/2009/xmlenc11#aes256-gcm" : XENC_NS "aes256-cbc"));
-	ki = xmlNewChild(ed, NULL, BAD_CAST "KeyInfo", NULL);
-	ds = xmlNewNs(ki, BAD_CAST XSIG_NS, BAD_CAST "ds");
-	xmlSetNs(ki, ds);
-	ek = xmlNewChild(ki, xenc, BAD_CAST "EncryptedKey", NULL);
-	ekm = xmlNewChild(ek, xenc, BAD_CAST "EncryptionMethod", NULL);
-	xmlNewProp(ekm, BAD_CAST "Algorithm", BAD_CAST XENC_NS "rsa-oaep-mgf1p");
-	xsig_add(ekm, ds, "DigestMethod", XSIG_NS "sha1");
-	cd = xmlNewChild(ek, xenc, BAD_CAST "CipherData", NULL);
-	xmlNewChild(cd, xenc, BAD_CAST "CipherValue", BAD_CAST ekey);
-	cd = xmlNewChild(ed, xenc, BAD_CAST "CipherData", NULL);
-	xmlNewChild(cd, xenc, BAD_CAST "CipherValue", BAD_CAST data);
-	xmlReplaceNode(e, wrap);
-	xmlFreeNode(e);
-	rc = TL_OK;
-out:
-	OPENSSL_cleanse(key, sizeof(key));
-	xmlBufferFree(xb);
-	free(data);
-	free(ekey);
-	return rc;
 }
 
 /* ---- signing and encrypting canonical text ------------------------------------------ */

@@ -103,6 +103,13 @@ int store_open(struct store **out, const char *dir, const struct store_opts *opt
  */
 void store_drop_pages(struct store *st);
 
+/*
+ * In a pass over many records: after the n-th (counting from 1), every
+ * STORE_DROP_EVERY records, store_drop_pages().
+ */
+#define STORE_DROP_EVERY 256
+void store_drop_pages_every(struct store *st, size_t n);
+
 /* Make store_drop_pages() act on st (on) or do nothing (off, the default). */
 void store_keep_small(struct store *st, int on);
 

@@ -79,11 +79,14 @@ int xsig_sign_c14n(struct buf *out, const char *elem, size_t len, size_t at, con
                    EVP_PKEY *key, struct tl_err *err);
 
 /*
- * Encrypt the octets data[0..len) (an element declaring the namespaces it
- * uses) as xsig_encrypt() does, appending to out wrap_open, the
- * xenc:EncryptedData in exclusive C14N form, and wrap_close; wrap_open is
- * the wrapper's start tag ("<saml:EncryptedAssertion xmlns:saml=...>").
- * Errors: TL_ECRYPTO, TL_ENOMEM.
+ * XML Encryption of the octets data[0..len) (an element declaring every
+ * namespace it uses: it is decrypted out of context) for the holder of
+ * the RSA key rsa: a fresh AES-256 key (GCM when gcm, else CBC) encrypts
+ * the data, RSA-OAEP (rsa-oaep-mgf1p: MGF1 and digest SHA-1) the key.
+ * Appends to out wrap_open, the xenc:EncryptedData in exclusive C14N
+ * form, and wrap_close; wrap_open is the wrapper's start tag
+ * ("<saml:EncryptedAssertion xmlns:saml=...>").  Errors: TL_ECRYPTO,
+ * TL_ENOMEM.
  */
 int xsig_encrypt_c14n(struct buf *out, const char *data, size_t len, EVP_PKEY *rsa, int gcm,
                       const char *wrap_open, const char *wrap_close, struct tl_err *err);
@@ -91,17 +94,6 @@ int xsig_encrypt_c14n(struct buf *out, const char *data, size_t len, EVP_PKEY *r
 /* The SignatureMethod / SigAlg URI xsig signs with for key. */
 const char *xsig_sig_alg(EVP_PKEY *key);
 
-/*
- * Encrypt element e in place for the holder of the RSA key rsa (XML
- * Encryption): e is serialised, encrypted with a fresh AES-256 key (GCM
- * when gcm, else CBC), and replaced by a new element wrap_name in e's
- * namespace (e.g. saml:EncryptedAssertion) holding the xenc:EncryptedData,
- * whose KeyInfo carries the AES key encrypted with RSA-OAEP (MGF1 and
- * digest SHA-1, as rsa-oaep-mgf1p defines).  e must declare every
- * namespace it uses on itself or below (it is decrypted out of context).
- * e is freed.  Errors: TL_ECRYPTO, TL_ENOMEM.
- */
-int xsig_encrypt(xmlNodePtr e, EVP_PKEY *rsa, int gcm, const char *wrap_name, struct tl_err *err);
 
 /* The public keys of the base64 DER certificates certs[0..n), into out (EVP_PKEY_free each). */
 int xsig_keys_from_certs(const char *const *certs, int n, EVP_PKEY **out, int max);
