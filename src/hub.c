@@ -162,7 +162,7 @@ static void hub_pentry_free(void *p)
 	free(e->entity_id);
 	mdm_free(e->model);
 	for (int i = 0; i < e->nkeys; i++)
-		EVP_PKEY_free(e->keys[i]);
+		xsig_key_done(&e->keys[i]);
 	EVP_PKEY_free(e->enc);
 	free(e);
 }
@@ -256,7 +256,7 @@ static int hub_pcache_load(struct hub_pcache *pc, const char *entity_id, unsigne
 		for (const struct mdm_key *k = r ? r->keys : NULL; k != NULL && e->enc == NULL; k = k->next) {
 			if (k->use == MDM_USE_SIGNING || k->cert_b64 == NULL)
 				continue;
-			if (xsig_keys_from_certs(&k->cert_b64, 1, &e->enc, 1) == 1)
+			if ((e->enc = xsig_cert_key(k->cert_b64)) != NULL)
 				for (const struct mdm_method *m = k->methods; m != NULL; m = m->next)
 					e->gcm |= m->algorithm != NULL && strstr(m->algorithm, "-gcm") != NULL;
 		}
@@ -977,9 +977,12 @@ int hub_open(struct hub **out, struct tl_ctx *ctx, struct tl_err *err)
 	    (rc = hub_secret(h, err)) != TL_OK)
 		goto fail;
 	ctx_path(ctx, "keys/hub-signing.key", path);
-	if ((h->sign_pkey = keys_load_private(path, err)) == NULL) {
-		rc = err->code;
-		goto fail;
+	{
+		EVP_PKEY *k = keys_load_private(path, err);
+		if (k == NULL || (rc = xsig_key_init(&h->sign_pkey, k, 1, err)) != TL_OK) {
+			rc = err->code;
+			goto fail;
+		}
 	}
 	if ((h->sp_metadata = hub_sp_metadata_build(h, &h->sp_metadata_len)) == NULL) {
 		rc = tl_err_set(err, TL_ENOMEM, "out of memory writing the hub's metadata");
@@ -1047,7 +1050,7 @@ void hub_close(struct hub *h)
 	free(h->sign_cert_b64);
 	free(h->enc_cert_b64);
 	free(h->sp_metadata);
-	EVP_PKEY_free(h->sign_pkey);
+	xsig_key_done(&h->sign_pkey);
 	pthread_mutex_destroy(&h->dir_lock);
 	pthread_mutex_destroy(&h->purge_lock);
 	pthread_cond_destroy(&h->purge_cond);

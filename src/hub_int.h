@@ -34,6 +34,7 @@
 #include "tillit/store.h"
 #include "tillit/tf.h"
 #include "tillit/util.h"
+#include "tillit/xsig.h"
 
 #define HUB_SECRET_LEN 32
 #define HUB_NONCE_LEN 32            /* hex characters of a state nonce */
@@ -49,7 +50,7 @@ struct hub_pentry {
 	char *entity_id;
 	unsigned version;            /* the approved version loaded */
 	struct mdm_entity *model;    /* its model (read-only while the lock is held) */
-	EVP_PKEY *keys[8];           /* its signing keys (from the model's certificates) */
+	struct xsig_key keys[8];     /* its signing keys (from the model's certificates) */
 	int nkeys;
 	EVP_PKEY *enc;               /* its encryption key, or NULL */
 	int gcm;                     /* it lists AES-GCM among its EncryptionMethods */
@@ -103,7 +104,7 @@ struct hub {
 	char idp_id[CONF_STR_MAX + 32], sp_id[CONF_STR_MAX + 32];
 	char sso_url[CONF_STR_MAX + 32], acs_url[CONF_STR_MAX + 32], ds_url[CONF_STR_MAX + 32];
 	char *sign_key, *sign_cert, *enc_key, *enc_cert; /* PEM */
-	EVP_PKEY *sign_pkey;         /* the hub's signing key, decoded once */
+	struct xsig_key sign_pkey;   /* the hub's signing key, decoded and set up once */
 	char *sign_cert_b64, *enc_cert_b64;
 	unsigned char secret[HUB_SECRET_LEN];
 	char *sp_metadata;

@@ -147,7 +147,7 @@ int hub_resp_build(struct hub *h, const struct hub_resp_in *in, char **b64, stru
 	if (in->status2 == NULL) {
 		/* the assertion, signed, then encrypted when the service has a key for it */
 		resp_assertion(h, &a, in, aid, now, &a_at);
-		if (a.data == NULL || (rc = xsig_sign_c14n(&sa, a.data, a.len, a_at, aid, h->sign_pkey, err)) != TL_OK)
+		if (a.data == NULL || (rc = xsig_sign_c14n(&sa, a.data, a.len, a_at, aid, &h->sign_pkey, err)) != TL_OK)
 			goto fail;
 		if (in->enc != NULL &&
 		    (rc = xsig_encrypt_c14n(&ea, sa.data, sa.len, in->enc, in->gcm,
@@ -185,7 +185,7 @@ int hub_resp_build(struct hub *h, const struct hub_resp_in *in, char **b64, stru
 		rc = tl_err_set(err, TL_ENOMEM, "out of memory writing the response");
 		goto fail;
 	}
-	if ((rc = xsig_sign_c14n(&sr, r.data, r.len, r_at, rid, h->sign_pkey, err)) != TL_OK)
+	if ((rc = xsig_sign_c14n(&sr, r.data, r.len, r_at, rid, &h->sign_pkey, err)) != TL_OK)
 		goto fail;
 	if ((*b64 = util_base64((const unsigned char *)sr.data, sr.len)) == NULL)
 		rc = tl_err_set(err, TL_ENOMEM, "out of memory writing the response");

@@ -200,7 +200,7 @@ static int sso_sign_post(struct hub *h, char **b64, struct tl_err *err)
 	free(xml);
 	if (doc == NULL)
 		return tl_err_set(err, TL_EINTERNAL, "lasso's AuthnRequest is not well-formed");
-	rc = xsig_sign(xmlDocGetRootElement(doc), h->sign_pkey, err);
+	rc = xsig_sign(xmlDocGetRootElement(doc), &h->sign_pkey, err);
 	if (rc == TL_OK) {
 		xmlDocDumpMemoryEnc(doc, &out, &outlen, "UTF-8");
 		enc = out ? util_base64(out, (size_t)outlen) : NULL;
@@ -244,7 +244,7 @@ static int sso_upstream_redirect(struct hub *h, const char *sso, const char *non
 	unsigned char *z = NULL;
 	size_t i, zlen = 0;
 	char *b64 = NULL, *eb64 = NULL, *erelay = NULL, *ealg = NULL, *sig = NULL, *esig = NULL;
-	const char *alg = xsig_sig_alg(h->sign_pkey), *cmp = sso_js(state, "cmp");
+	const char *alg = xsig_sig_alg(h->sign_pkey.pkey), *cmp = sso_js(state, "cmp");
 	struct buf x, q, url;
 	int rc;
 
@@ -297,7 +297,7 @@ static int sso_upstream_redirect(struct hub *h, const char *sso, const char *non
 		rc = tl_err_set(err, TL_ENOMEM, "out of memory writing the AuthnRequest");
 		goto out;
 	}
-	if ((sig = xsig_sign_octets(h->sign_pkey, q.data, q.len, &alg)) == NULL ||
+	if ((sig = xsig_sign_octets(&h->sign_pkey, q.data, q.len, &alg)) == NULL ||
 	    (esig = util_url_encode(sig)) == NULL) {
 		rc = tl_err_set(err, TL_ECRYPTO, "cannot sign the AuthnRequest");
 		goto out;
@@ -1492,7 +1492,13 @@ void hub_acs(struct hub *h, const struct hub_request *rq, struct hub_response *r
 		sso_refuse(h, rs, sso_status_of(rc), idp, "the response is refused: %s", err.msg);
 		goto out;
 	}
-	/* signatures: verified here, on the tree that was read and is used */
+	/*
+	 * Signatures: verified here, on the tree that was read and is used.
+	 * A verified signature of the Response covers its one assertion
+	 * (a child of it, encrypted or not), so the assertion's own is then
+	 * not checked again (as lasso does); an unsigned Response needs a
+	 * signed assertion.
+	 */
 	if (r.signed_itself && (rc = xsig_verify(r.root, pe->keys, pe->nkeys, &err)) != TL_OK) {
 		sso_refuse(h, rs, 403, idp, "the response is refused: its signature: %s", err.msg);
 		goto out;
@@ -1529,7 +1535,7 @@ void hub_acs(struct hub *h, const struct hub_request *rq, struct hub_response *r
 			rc = orig ? saml_assertion_check_node(orig, &dec, &err)
 			          : tl_err_set(&err, TL_ECRYPTO, "the assertion cannot be decrypted (%s)",
 			                       lasso_strerror(lrc));
-			if (rc == TL_OK && dec.signed_itself)
+			if (rc == TL_OK && dec.signed_itself && !r.signed_itself)
 				rc = xsig_verify(orig, pe->keys, pe->nkeys, &err);
 			if (n != NULL)
 				g_object_unref(n);
@@ -1540,7 +1546,7 @@ void hub_acs(struct hub *h, const struct hub_request *rq, struct hub_response *r
 			a = &dec;
 		} else {
 			a = &r.a;
-			if (a->signed_itself &&
+			if (a->signed_itself && !r.signed_itself &&
 			    (rc = xsig_verify(r.assertion, pe->keys, pe->nkeys, &err)) != TL_OK) {
 				sso_refuse(h, rs, 403, idp, "the response is refused: the assertion's signature: %s",
 				           err.msg);
@@ -1653,7 +1659,7 @@ void hub_acs(struct hub *h, const struct hub_request *rq, struct hub_response *r
 	 * now and then (the pages stay in the page cache).
 	 */
 	store_drop_pages_every(h->ctx->store, (size_t)atomic_fetch_add(&h->n_logins, 1) + 1);
-	{
+	if (log_enabled(LOG_LVL_INFO)) {
 		char *names = json_dumps(x.released, JSON_COMPACT);
 		log_info("sso: login at %s for %s, released %s", idp, sp, names ? names : "[]");
 		free(names);

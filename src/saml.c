@@ -67,8 +67,12 @@ int saml_deflate(const char *in, size_t len, unsigned char **out, size_t *outlen
 	*out = NULL;
 	*outlen = 0;
 	memset(&zs, 0, sizeof(zs));
-	/* 512-byte window, memLevel 2: any inflater reads it, and it costs no 256 KB to start */
-	if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -9, 2, Z_DEFAULT_STRATEGY) != Z_OK)
+	/*
+	 * 512-byte window, memLevel 2: any inflater reads it, and it costs no
+	 * 256 KB to start; the fastest level (a request is a few hundred bytes
+	 * either way, and this runs once per login)
+	 */
+	if (deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, -9, 2, Z_DEFAULT_STRATEGY) != Z_OK)
 		return tl_err_set(err, TL_ENOMEM, "cannot start deflating");
 	cap = deflateBound(&zs, (uLong)len);
 	if ((buf = malloc(cap)) == NULL) {
@@ -693,7 +697,7 @@ static const char *saml_raw(const char *q, const char *name, size_t *len)
 	return NULL;
 }
 
-int saml_redirect_verify(const char *raw_query, const char *field, EVP_PKEY *const *keys, int nkeys,
+int saml_redirect_verify(const char *raw_query, const char *field, const struct xsig_key *keys, int nkeys,
                          struct tl_err *err)
 {
 	const char *msg, *relay, *alg, *sigv;

@@ -171,6 +171,55 @@ static int xsig_digest(const char *md, const struct buf *data, unsigned char *ou
 	return m != NULL && EVP_Digest(data->data, data->len, out, outlen, m, NULL) == 1;
 }
 
+/* ---- keys ------------------------------------------------------------------------- */
+
+int xsig_key_init(struct xsig_key *k, EVP_PKEY *pkey, int sign, struct tl_err *err)
+{
+	int ok;
+
+	k->pkey = pkey;
+	k->sha256 = EVP_MD_CTX_new();
+	ok = pkey != NULL && k->sha256 != NULL &&
+	     (sign ? EVP_DigestSignInit(k->sha256, NULL, util_md("SHA256"), NULL, pkey)
+	           : EVP_DigestVerifyInit(k->sha256, NULL, util_md("SHA256"), NULL, pkey)) == 1;
+	if (!ok) {
+		xsig_key_done(k);
+		return tl_err_set(err, TL_ECRYPTO, "OpenSSL cannot %s with the key", sign ? "sign" : "verify");
+	}
+	return TL_OK;
+}
+
+void xsig_key_done(struct xsig_key *k)
+{
+	EVP_MD_CTX_free(k->sha256);
+	EVP_PKEY_free(k->pkey);
+	k->sha256 = NULL;
+	k->pkey = NULL;
+}
+
+/* A context of k's for one use (EVP_MD_CTX_free it): a copy of the prepared one for SHA-256. */
+static EVP_MD_CTX *xsig_key_ctx(const struct xsig_key *k, const char *md, int sign)
+{
+	EVP_MD_CTX *mc = EVP_MD_CTX_new();
+	int ok;
+
+	if (mc == NULL)
+		return NULL;
+	if (strcmp(md, "SHA256") == 0)
+		ok = EVP_MD_CTX_copy_ex(mc, k->sha256) == 1;
+	else if (sign)
+		ok = EVP_DigestSignInit(mc, NULL, util_md(md), NULL, k->pkey) == 1;
+	else
+		ok = EVP_DigestVerifyInit(mc, NULL, util_md(md), NULL, k->pkey) == 1;
+	if (!ok) {
+		EVP_MD_CTX_free(mc);
+		return NULL;
+	}
+	/* used once: OpenSSL need not keep it reusable after the final step */
+	EVP_MD_CTX_set_flags(mc, EVP_MD_CTX_FLAG_FINALISE);
+	return mc;
+}
+
 /* ---- verify ------------------------------------------------------------------------ */
 
 /* XML Signature's ECDSA value (r || s) as DER. */
@@ -211,7 +260,7 @@ static char *xsig_text(xmlNodePtr n)
 }
 
 int xsig_verify_octets(const char *alg_uri, const void *data, size_t len, const void *sig,
-                       size_t siglen, EVP_PKEY *const *keys, int nkeys, struct tl_err *err)
+                       size_t siglen, const struct xsig_key *keys, int nkeys, struct tl_err *err)
 {
 	unsigned char *der = NULL;
 	size_t derlen = 0;
@@ -226,20 +275,17 @@ int xsig_verify_octets(const char *alg_uri, const void *data, size_t len, const 
 		                  alg_uri && strstr(alg_uri, "sha1") ? "SHA-1 is too weak" : "RSA or ECDSA with SHA-2");
 	if (xsig_sigalgs[k].ecdsa && (der = xsig_ecdsa_der(sig, siglen, &derlen)) == NULL)
 		return tl_err_set(err, TL_ESIG, "the ECDSA signature value is malformed");
-	rc = tl_err_set(err, TL_ESIG, "the signature does not verify with %s",
-	                nkeys ? "the signer's keys in its metadata" : "any key (its metadata has none)");
-	for (int i = 0; i < nkeys; i++) {
-		EVP_MD_CTX *mc = EVP_MD_CTX_new();
-		int ok = mc != NULL && keys[i] != NULL &&
-		         EVP_DigestVerifyInit(mc, NULL, util_md(xsig_sigalgs[k].md), NULL, keys[i]) == 1 &&
-		         EVP_DigestVerify(mc, der ? der : sig, der ? derlen : siglen, data, len) == 1;
-		EVP_MD_CTX_free(mc);
-		if (ok) {
+	rc = TL_ESIG;
+	for (int i = 0; i < nkeys && rc != TL_OK; i++) {
+		EVP_MD_CTX *mc = keys[i].pkey != NULL ? xsig_key_ctx(&keys[i], xsig_sigalgs[k].md, 0) : NULL;
+		if (mc != NULL && EVP_DigestVerify(mc, der ? der : sig, der ? derlen : siglen, data, len) == 1)
 			rc = TL_OK;
-			break;
-		}
+		EVP_MD_CTX_free(mc);
 	}
 	OPENSSL_free(der);
+	if (rc != TL_OK)
+		tl_err_set(err, TL_ESIG, "the signature does not verify with %s",
+		           nkeys ? "the signer's keys in its metadata" : "any key (its metadata has none)");
 	return rc;
 }
 
@@ -303,7 +349,7 @@ out:
 	return rc;
 }
 
-int xsig_verify(xmlNodePtr e, EVP_PKEY *const *keys, int nkeys, struct tl_err *err)
+int xsig_verify(xmlNodePtr e, const struct xsig_key *keys, int nkeys, struct tl_err *err)
 {
 	xmlNodePtr sig = xsig_child(e, "Signature"), si, ref, cm;
 	xmlChar *cmalg = NULL, *smalg = NULL, *pstore = NULL, *plist[32];
@@ -375,21 +421,20 @@ const char *xsig_sig_alg(EVP_PKEY *key)
 	return EVP_PKEY_get_base_id(key) == EVP_PKEY_EC ? xsig_sigalgs[3].uri : xsig_sigalgs[0].uri;
 }
 
-char *xsig_sign_octets(EVP_PKEY *key, const void *data, size_t len, const char **alg)
+char *xsig_sign_octets(const struct xsig_key *key, const void *data, size_t len, const char **alg)
 {
-	int ec = EVP_PKEY_get_base_id(key) == EVP_PKEY_EC;
-	EVP_MD_CTX *mc = EVP_MD_CTX_new();
+	int ec = EVP_PKEY_get_base_id(key->pkey) == EVP_PKEY_EC;
+	EVP_MD_CTX *mc = xsig_key_ctx(key, "SHA256", 1);
 	unsigned char *sig = NULL, *raw = NULL;
-	size_t slen = 0, rlen = 0;
+	size_t slen = (size_t)EVP_PKEY_get_size(key->pkey), rlen = 0;
 	char *out = NULL;
 
 	*alg = ec ? xsig_sigalgs[3].uri : xsig_sigalgs[0].uri;
-	if (mc == NULL || EVP_DigestSignInit(mc, NULL, util_md("SHA256"), NULL, key) != 1 ||
-	    EVP_DigestSign(mc, NULL, &slen, data, len) != 1 || (sig = malloc(slen)) == NULL ||
+	if (mc == NULL || slen == 0 || (sig = malloc(slen)) == NULL ||
 	    EVP_DigestSign(mc, sig, &slen, data, len) != 1)
 		goto out;
 	if (ec) {
-		if ((raw = xsig_ecdsa_raw(key, sig, slen, &rlen)) == NULL)
+		if ((raw = xsig_ecdsa_raw(key->pkey, sig, slen, &rlen)) == NULL)
 			goto out;
 		out = util_base64(raw, rlen);
 	} else {
@@ -411,7 +456,7 @@ static xmlNodePtr xsig_add(xmlNodePtr parent, xmlNsPtr ns, const char *name, con
 	return n;
 }
 
-int xsig_sign(xmlNodePtr e, EVP_PKEY *key, struct tl_err *err)
+int xsig_sign(xmlNodePtr e, const struct xsig_key *key, struct tl_err *err)
 {
 	xmlChar *id = xsig_attr(e, "ID");
 	xmlNodePtr sig = NULL, si, ref, trs, dv, sv, issuer = NULL;
@@ -435,7 +480,7 @@ int xsig_sign(xmlNodePtr e, EVP_PKEY *key, struct tl_err *err)
 	xmlSetNs(sig, ns);
 	si = xmlNewChild(sig, ns, BAD_CAST "SignedInfo", NULL);
 	xsig_add(si, ns, "CanonicalizationMethod", XSIG_EXC);
-	xsig_add(si, ns, "SignatureMethod", xsig_sig_alg(key));
+	xsig_add(si, ns, "SignatureMethod", xsig_sig_alg(key->pkey));
 	ref = xmlNewChild(si, ns, BAD_CAST "Reference", NULL);
 	if (ref == NULL || xmlNewProp(ref, BAD_CAST "URI", BAD_CAST uri) == NULL)
 		goto oom;
@@ -539,7 +584,7 @@ static char *xsig_oaep(EVP_PKEY *rsa, const unsigned char *key, size_t n)
 /* ---- signing and encrypting canonical text ------------------------------------------ */
 
 int xsig_sign_c14n(struct buf *out, const char *elem, size_t len, size_t at, const char *id,
-                   EVP_PKEY *key, struct tl_err *err)
+                   const struct xsig_key *key, struct tl_err *err)
 {
 	unsigned char digest[EVP_MAX_MD_SIZE];
 	unsigned dlen = 0;
@@ -559,7 +604,7 @@ int xsig_sign_c14n(struct buf *out, const char *elem, size_t len, size_t at, con
 	/* SignedInfo as its own canonicalisation renders it (xmlns:ds on it) */
 	buf_puts(&si, "<ds:SignedInfo xmlns:ds=\"" XSIG_NS "\"><ds:CanonicalizationMethod Algorithm=\""
 	              XSIG_EXC "\"></ds:CanonicalizationMethod><ds:SignatureMethod Algorithm=\"");
-	buf_puts(&si, xsig_sig_alg(key));
+	buf_puts(&si, xsig_sig_alg(key->pkey));
 	buf_printf(&si, "\"></ds:SignatureMethod><ds:Reference URI=\"#%s\"><ds:Transforms>"
 	                "<ds:Transform Algorithm=\"" XSIG_ENVELOPED "\"></ds:Transform>"
 	                "<ds:Transform Algorithm=\"" XSIG_EXC "\"></ds:Transform></ds:Transforms>"
@@ -619,24 +664,32 @@ out:
 	return rc;
 }
 
-int xsig_keys_from_certs(const char *const *certs, int n, EVP_PKEY **out, int max)
+EVP_PKEY *xsig_cert_key(const char *cert_b64)
+{
+	char *der = NULL;
+	size_t len = 0;
+	const unsigned char *p;
+	EVP_PKEY *k = NULL;
+	X509 *x;
+
+	if (cert_b64 == NULL || saml_base64_decode(cert_b64, strlen(cert_b64), 64 * 1024, &der, &len, NULL) != TL_OK)
+		return NULL;
+	p = (const unsigned char *)der;
+	if ((x = d2i_X509(NULL, &p, (long)len)) != NULL)
+		k = X509_get_pubkey(x);
+	X509_free(x);
+	free(der);
+	return k;
+}
+
+int xsig_keys_from_certs(const char *const *certs, int n, struct xsig_key *out, int max)
 {
 	int k = 0;
 
 	for (int i = 0; i < n && k < max; i++) {
-		char *der = NULL;
-		size_t len = 0;
-		const unsigned char *p;
-		X509 *x;
-		if (certs[i] == NULL ||
-		    saml_base64_decode(certs[i], strlen(certs[i]), 64 * 1024, &der, &len, NULL) != TL_OK)
-			continue;
-		p = (const unsigned char *)der;
-		x = d2i_X509(NULL, &p, (long)len);
-		if (x != NULL && (out[k] = X509_get_pubkey(x)) != NULL)
+		EVP_PKEY *pk = xsig_cert_key(certs[i]);
+		if (pk != NULL && xsig_key_init(&out[k], pk, 0, NULL) == TL_OK)
 			k++;
-		X509_free(x);
-		free(der);
 	}
 	return k;
 }

@@ -62,8 +62,8 @@ int peer_sp_request(struct peer *p, const char *hub_idp, int binding, const char
 /*
  * IdP: answer the hub's AuthnRequest (query = the raw query of the hub's
  * redirect): a signed response with attrs ("name=value\n" lines, names in
- * urn:oid: form), NameID name_id (persistent), class cls.  sign: 1 the
- * assertion, 2 the response, 3 both.  *body_out: "SAMLResponse=...&RelayState=..."
+ * urn:oid: form), NameID name_id (persistent), class cls.  lasso always
+ * signs the assertion; sign & 2: the Response as well.  *body_out: "SAMLResponse=...&RelayState=..."
  * for the hub's ACS; *xml_out (may be NULL): the response XML as sent.
  */
 int peer_idp_respond(struct peer *p, const char *query, const char *attrs, const char *name_id,

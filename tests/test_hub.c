@@ -18,6 +18,7 @@
 
 #include <libxml/c14n.h>
 #include <libxml/parser.h>
+#include <openssl/pem.h>
 
 #include "tillit/agr.h"
 #include "tillit/audit.h"
@@ -27,6 +28,7 @@
 #include "tillit/saml.h"
 #include "tillit/store.h"
 #include "tillit/util.h"
+#include "tillit/xsig.h"
 
 #define BASE "https://hub.example.se"
 #define HUB_IDP BASE "/idp/metadata"
@@ -543,14 +545,14 @@ START_TEST(replayed_response_is_refused)
 }
 END_TEST
 
-/* Post the IdP's response after edit() changed its XML; expect status. */
-static void post_edited(void (*edit)(char **xml), unsigned status, const char *why)
+/* Post the IdP's response (sign: as peer_idp_respond) after edit() changed its XML; expect status. */
+static void post_edited_signed(void (*edit)(char **xml), int sign, unsigned status, const char *why)
 {
 	char *q = to_idp(&sp1, 0, NULL, NULL, IDP_A, IDP_A), *body, *xml, *b64, *enc, *nb;
 	struct hub_response rs;
 	size_t states = sso_count(STORE_DB_SSO_STATE);
 
-	ck_assert_int_eq(peer_idp_respond(&idp_a, q, ATTRS_A, "user-anna", PPT, 3, &body, &xml), 0);
+	ck_assert_int_eq(peer_idp_respond(&idp_a, q, ATTRS_A, "user-anna", PPT, sign, &body, &xml), 0);
 	edit(&xml);
 	b64 = util_base64((const unsigned char *)xml, strlen(xml));
 	enc = util_url_encode(b64);
@@ -568,6 +570,11 @@ static void post_edited(void (*edit)(char **xml), unsigned status, const char *w
 	free(b64);
 	free(enc);
 	free(nb);
+}
+
+static void post_edited(void (*edit)(char **xml), unsigned status, const char *why)
+{
+	post_edited_signed(edit, 3, status, why);
 }
 
 static void replace(char **xml, const char *from, const char *to)
@@ -642,6 +649,108 @@ static void edit_audience(char **xml)
 START_TEST(tampered_response_is_refused)
 {
 	post_edited(edit_value, 403, "refused");
+}
+END_TEST
+
+static int count(const char *s, const char *what)
+{
+	int n = 0;
+
+	for (const char *p = s; (p = strstr(p, what)) != NULL; p += strlen(what))
+		n++;
+	return n;
+}
+
+/*
+ * lasso's IdP always signs its assertion: for a Response signed alone,
+ * take the assertion's signature out of one it sent unsigned and sign
+ * the Response with the IdP's key (xsig, as the hub signs its own).
+ */
+static void edit_sign_response_only(char **xml)
+{
+	BIO *bio = BIO_new_mem_buf(idp_a.key_pem, -1);
+	EVP_PKEY *pk = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+	xmlDocPtr doc = xmlReadMemory(*xml, (int)strlen(*xml), NULL, NULL, XML_PARSE_NONET);
+	xmlNodePtr root = xmlDocGetRootElement(doc), a, sig = NULL;
+	struct xsig_key k;
+	struct tl_err err;
+	xmlChar *out = NULL;
+	int n = 0;
+
+	ck_assert_ptr_nonnull(pk);
+	ck_assert_ptr_nonnull(root);
+	for (a = root->children; a != NULL && !(a->type == XML_ELEMENT_NODE && xmlStrEqual(a->name, BAD_CAST "Assertion"));
+	     a = a->next)
+		;
+	ck_assert_ptr_nonnull(a);
+	for (sig = a->children; sig != NULL && !(sig->type == XML_ELEMENT_NODE && xmlStrEqual(sig->name, BAD_CAST "Signature"));
+	     sig = sig->next)
+		;
+	ck_assert_ptr_nonnull(sig);
+	xmlUnlinkNode(sig);
+	xmlFreeNode(sig);
+	ck_assert_int_eq(xsig_key_init(&k, pk, 1, &err), TL_OK);
+	ck_assert_int_eq(xsig_sign(root, &k, &err), TL_OK);
+	xmlDocDumpMemory(doc, &out, &n);
+	free(*xml);
+	*xml = strdup((const char *)out);
+	xmlFree(out);
+	xmlFreeDoc(doc);
+	xsig_key_done(&k);
+	BIO_free(bio);
+}
+
+/* The IdP's response XML (as peer_idp_respond's *xml_out) as the body of a POST to the ACS (malloc'd). */
+static char *acs_body(const char *xml)
+{
+	char *b64 = util_base64((const unsigned char *)xml, strlen(xml)), *enc = util_url_encode(b64), *nb;
+
+	nb = malloc(strlen(enc) + 32);
+	snprintf(nb, strlen(enc) + 32, "SAMLResponse=%s", enc);
+	free(b64);
+	free(enc);
+	return nb;
+}
+
+static void edit_response_only_then_value(char **xml)
+{
+	edit_sign_response_only(xml);
+	edit_value(xml);
+}
+
+/*
+ * An IdP may sign the assertion, the Response (which covers its assertion:
+ * the hub then checks only that signature) or both; each is accepted as
+ * sent and refused once changed.  sign: 1 the assertion (lasso), 3 both
+ * (lasso), 2 the Response (made from 1 here).
+ */
+START_TEST(each_signature_pattern_is_checked)
+{
+	for (int sign = 1; sign <= 3; sign++) {
+		char *q = to_idp(&sp1, 0, NULL, NULL, IDP_A, IDP_A), *body, *xml;
+		struct result r;
+
+		ck_assert_int_eq(peer_idp_respond(&idp_a, q, ATTRS_A, "user-anna", PPT, sign == 2 ? 1 : sign, &body,
+		                                  &xml), 0);
+		if (sign == 2) {
+			edit_sign_response_only(&xml);
+			ck_assert_msg(strstr(xml, "</saml:Issuer><ds:Signature") != NULL, "%s", xml);
+			free(body);
+			body = acs_body(xml);
+		}
+		/* start and end tags: one signature, or two */
+		ck_assert_msg(count(xml, "SignatureValue>") == (sign == 3 ? 4 : 2), "sign %d: %d", sign,
+		              count(xml, "SignatureValue>"));
+		acs_to_sp(&sp1, body, &r);
+		ck_assert_str_eq(r.status, "urn:oasis:names:tc:SAML:2.0:status:Success");
+		ck_assert_msg(has_line(r.attrs, OID_MAIL "=anna@kommun-a.example.se"), "%s", r.attrs);
+		result_free(&r);
+		free(q);
+		free(body);
+		free(xml);
+		post_edited_signed(sign == 2 ? edit_response_only_then_value : edit_value, sign == 2 ? 1 : sign, 403,
+		                   "signature");
+	}
 }
 END_TEST
 
@@ -1302,6 +1411,7 @@ int main(void)
 	tcase_add_test(tc, unknown_and_suspended_services_are_refused);
 	tcase_add_test(tc, replayed_response_is_refused);
 	tcase_add_test(tc, tampered_response_is_refused);
+	tcase_add_test(tc, each_signature_pattern_is_checked);
 	tcase_add_test(tc, signature_wrapping_is_refused);
 	tcase_add_test(tc, xml_bomb_in_a_response_is_refused);
 	tcase_add_test(tc, response_for_another_audience_is_refused);

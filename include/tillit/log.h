@@ -20,6 +20,8 @@ typedef void (*log_sink_fn)(enum log_level lvl, const char *line, void *ud);
 
 /* Set the maximum level that is emitted (default LOG_LVL_INFO). Call before threads. */
 void log_set_level(enum log_level lvl);
+/* Whether lines of level lvl are emitted (to skip building what would not be). */
+int log_enabled(enum log_level lvl);
 /* Prefix every line with an ISO 8601 UTC timestamp (the daemon turns this on). */
 void log_set_timestamps(int on);
 /* Replace the sink (NULL restores stderr).  Call before threads start. */

@@ -186,7 +186,8 @@ int saml_base64_decode(const char *in, size_t len, size_t max, char **out, size_
  * carries no Signature), TL_ESIG (no or unknown SigAlg, SHA-1, a signature
  * no key verifies).
  */
-int saml_redirect_verify(const char *raw_query, const char *field, EVP_PKEY *const *keys, int nkeys,
+struct xsig_key;
+int saml_redirect_verify(const char *raw_query, const char *field, const struct xsig_key *keys, int nkeys,
                          struct tl_err *err);
 
 void saml_response_free(struct saml_response *r);

@@ -31,12 +31,28 @@
 #include "tillit/err.h"
 
 /*
+ * A key made ready for many signatures (a private key) or verifications
+ * (a public one): OpenSSL's SHA-256 signing or verifying context with it
+ * is set up once here and copied for each use, since setting one up
+ * costs about as much as an RSA verification.  Read-only once made, so
+ * threads share it.  xsig_key_init takes pkey (freed by xsig_key_done,
+ * also on failure); sign: set up for signing, else for verifying.
+ * TL_ECRYPTO when OpenSSL refuses the key.
+ */
+struct xsig_key {
+	EVP_PKEY *pkey;
+	EVP_MD_CTX *sha256;          /* the context to copy */
+};
+int xsig_key_init(struct xsig_key *k, EVP_PKEY *pkey, int sign, struct tl_err *err);
+void xsig_key_done(struct xsig_key *k);
+
+/*
  * Verify the ds:Signature that is a child of e against any of the nkeys
  * keys.  Errors: TL_ENOENT (e has no signature), TL_ESIG naming what is
  * wrong (structure, algorithm, digest mismatch, no key verifies),
  * TL_ENOMEM.
  */
-int xsig_verify(xmlNodePtr e, EVP_PKEY *const *keys, int nkeys, struct tl_err *err);
+int xsig_verify(xmlNodePtr e, const struct xsig_key *keys, int nkeys, struct tl_err *err);
 
 /*
  * Verify sig[0..siglen) (XML Signature's form: RSA as is, ECDSA as r || s)
@@ -45,7 +61,7 @@ int xsig_verify(xmlNodePtr e, EVP_PKEY *const *keys, int nkeys, struct tl_err *e
  * verifies).
  */
 int xsig_verify_octets(const char *alg_uri, const void *data, size_t len, const void *sig,
-                       size_t siglen, EVP_PKEY *const *keys, int nkeys, struct tl_err *err);
+                       size_t siglen, const struct xsig_key *keys, int nkeys, struct tl_err *err);
 
 /*
  * Sign e (which carries an ID attribute) with key: a ds:Signature is
@@ -53,7 +69,7 @@ int xsig_verify_octets(const char *alg_uri, const void *data, size_t len, const 
  * schema puts it), or first when there is none.  Sign inner elements
  * before the outer ones.  Errors: TL_EINVAL (no ID), TL_ECRYPTO, TL_ENOMEM.
  */
-int xsig_sign(xmlNodePtr e, EVP_PKEY *key, struct tl_err *err);
+int xsig_sign(xmlNodePtr e, const struct xsig_key *key, struct tl_err *err);
 
 /*
  * The signature of an HTTP-Redirect message: the octets of data signed
@@ -61,7 +77,7 @@ int xsig_sign(xmlNodePtr e, EVP_PKEY *key, struct tl_err *err);
  * base64 in a new string (free()), and the SigAlg URI in *alg (static).
  * NULL on failure.
  */
-char *xsig_sign_octets(EVP_PKEY *key, const void *data, size_t len, const char **alg);
+char *xsig_sign_octets(const struct xsig_key *key, const void *data, size_t len, const char **alg);
 
 /*
  * Sign an element the caller wrote as text in exclusive C14N form (the
@@ -76,7 +92,7 @@ char *xsig_sign_octets(EVP_PKEY *key, const void *data, size_t len, const char *
  * Errors: TL_ECRYPTO, TL_ENOMEM.
  */
 int xsig_sign_c14n(struct buf *out, const char *elem, size_t len, size_t at, const char *id,
-                   EVP_PKEY *key, struct tl_err *err);
+                   const struct xsig_key *key, struct tl_err *err);
 
 /*
  * XML Encryption of the octets data[0..len) (an element declaring every
@@ -95,7 +111,13 @@ int xsig_encrypt_c14n(struct buf *out, const char *data, size_t len, EVP_PKEY *r
 const char *xsig_sig_alg(EVP_PKEY *key);
 
 
-/* The public keys of the base64 DER certificates certs[0..n), into out (EVP_PKEY_free each). */
-int xsig_keys_from_certs(const char *const *certs, int n, EVP_PKEY **out, int max);
+/* The public key of a base64 DER certificate (EVP_PKEY_free it), NULL if it is not one. */
+EVP_PKEY *xsig_cert_key(const char *cert_b64);
+
+/*
+ * The public keys of the base64 DER certificates certs[0..n), into out,
+ * ready for verifying (xsig_key_done each); returns how many.
+ */
+int xsig_keys_from_certs(const char *const *certs, int n, struct xsig_key *out, int max);
 
 #endif
