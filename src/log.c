@@ -19,7 +19,6 @@ static void *log_sink_ud;
 static const char *const log_names[] = { "error", "warning", "info", "debug" };
 
 void log_set_level(enum log_level lvl) { log_max = lvl; }
-
 int log_enabled(enum log_level lvl) { return lvl <= log_max; }
 void log_set_timestamps(int on) { log_ts = on; }
 
