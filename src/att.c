@@ -9,6 +9,7 @@
 
 #include "tillit/audit.h"
 #include "tillit/log.h"
+#include "tillit/util.h"
 
 static json_t *att_load_rec(struct store_txn *txn, long long id)
 {
@@ -449,7 +450,7 @@ void att_digest(struct store_txn *txn, const unsigned char sha1[UTIL_SHA1_LEN],
 	unsigned dlen = 0;
 
 	memset(out, 0, UTIL_SHA256_LEN);
-	if (md == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+	if (md == NULL || EVP_DigestInit_ex(md, util_md("SHA256"), NULL) != 1) {
 		EVP_MD_CTX_free(md);
 		return;
 	}

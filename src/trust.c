@@ -99,12 +99,14 @@ static void trust_report_key(const struct trust_subj *s, unsigned char key[UTIL_
 }
 
 /* Fill s for the member entity record e (version 0: its latest). */
-static int trust_subj_member(struct store_txn *txn, const unsigned char sha1[UTIL_SHA1_LEN],
-                             json_t *e, unsigned version, struct trust_subj *s, struct tl_err *err)
+/*
+ * A member entity's record e as a subject (its latest version, or version):
+ * what the registry record says.  Its version record is read apart
+ * (trust_subj_version), by the thread that evaluates it.
+ */
+static int trust_subj_member(const unsigned char sha1[UTIL_SHA1_LEN], json_t *e, unsigned version,
+                             struct trust_subj *s, struct tl_err *err)
 {
-	unsigned char vkey[UTIL_SHA1_LEN + 4];
-	struct store_val v;
-	json_t *ver;
 	unsigned approved = (unsigned)json_integer_value(json_object_get(e, "approved_version"));
 
 	memcpy(s->sha1, sha1, UTIL_SHA1_LEN);
@@ -113,15 +115,27 @@ static int trust_subj_member(struct store_txn *txn, const unsigned char sha1[UTI
 	s->owner = strdup(trust_str(e, "member"));
 	s->state = strdup(trust_str(e, "state"));
 	s->approved = s->version == approved && strcmp(trust_str(e, "state"), "approved") == 0;
-	memcpy(vkey, sha1, UTIL_SHA1_LEN);
+	return s->entity_id && s->owner && s->state ? TL_OK : tl_err_set(err, TL_ENOMEM, "out of memory");
+}
+
+/* A member subject's version record: the digest of its XML and its roles. */
+static int trust_subj_version(struct store_txn *txn, struct trust_subj *s, struct tl_err *err)
+{
+	unsigned char vkey[UTIL_SHA1_LEN + 4];
+	struct store_val v;
+	json_t *ver;
+
+	memcpy(vkey, s->sha1, UTIL_SHA1_LEN);
 	store_be32(vkey + UTIL_SHA1_LEN, s->version);
 	if (store_get(txn, STORE_DB_VERSIONS, vkey, sizeof(vkey), &v) != TL_OK)
 		return tl_err_set(err, TL_ENOENT, "entity %s has no version %u", s->entity_id, s->version);
-	ver = json_loadb(v.data, v.len, 0, NULL);
+	if ((ver = json_loadb(v.data, v.len, 0, NULL)) == NULL)
+		return tl_err_set(err, TL_ESTORE, "the record of version %u of %s is unreadable", s->version,
+		                  s->entity_id);
 	snprintf(s->xml_sha, sizeof(s->xml_sha), "%s", trust_str(ver, "sha256"));
 	s->roles = reg_roles_parse(json_object_get(ver, "roles"));
 	json_decref(ver);
-	return s->entity_id && s->owner && s->state ? TL_OK : tl_err_set(err, TL_ENOMEM, "out of memory");
+	return TL_OK;
 }
 
 static int trust_subj_imported(const unsigned char sha1[UTIL_SHA1_LEN], json_t *e,
@@ -148,8 +162,10 @@ static int trust_subject(struct store_txn *txn, const char *entity_id, unsigned 
 	util_sha1(entity_id, strlen(entity_id), sha1);
 	if (store_get(txn, STORE_DB_ENTITIES, sha1, sizeof(sha1), &v) == TL_OK) {
 		e = json_loadb(v.data, v.len, 0, NULL);
-		rc = e ? trust_subj_member(txn, sha1, e, version, s, err)
+		rc = e ? trust_subj_member(sha1, e, version, s, err)
 		       : tl_err_set(err, TL_ESTORE, "the record of %s is unreadable", entity_id);
+		if (rc == TL_OK)
+			rc = trust_subj_version(txn, s, err);
 		json_decref(e);
 		return rc;
 	}
@@ -402,6 +418,20 @@ struct trust_job {
 	time_t now;
 };
 
+/* " N" for a count (a record has about fifty: no printf for each). */
+static void trust_put_count(struct buf *b, int v)
+{
+	char t[16];
+	size_t n = 0;
+	unsigned u = v > 0 ? (unsigned)v : 0;
+
+	do
+		t[sizeof(t) - 1 - n++] = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	t[sizeof(t) - 1 - n++] = ' ';
+	buf_append(b, t + sizeof(t) - n, n);
+}
+
 static char *trust_record(const struct tf_set *set, const struct tf_report *r, const char *fp,
                           const char *day)
 {
@@ -421,18 +451,26 @@ static char *trust_record(const struct tf_set *set, const struct tf_report *r, c
 		for (size_t i = 0; i < r->nresults; i++)
 			if (r->results[i].req->fw == &set->fws[f])
 				counts[r->results[i].outcome]++;
-		buf_printf(&b, "C %s", set->fws[f].id);
+		buf_puts(&b, "C ");
+		buf_puts(&b, set->fws[f].id);
 		for (int k = 0; k < TF__OUTCOMES; k++)
-			buf_printf(&b, " %d", counts[k]);
+			trust_put_count(&b, counts[k]);
 		buf_puts(&b, "\n");
 	}
 	for (size_t i = 0; i < r->nclaims; i++)
-		if (strchr(r->claims[i].attribute, '\n') == NULL && strchr(r->claims[i].value, '\n') == NULL)
-			buf_printf(&b, "%c %s\t%s\n", r->claims[i].publish ? 'P' : 'S', r->claims[i].attribute,
-			           r->claims[i].value);
+		if (strchr(r->claims[i].attribute, '\n') == NULL && strchr(r->claims[i].value, '\n') == NULL) {
+			buf_puts(&b, r->claims[i].publish ? "P " : "S ");
+			buf_puts(&b, r->claims[i].attribute);
+			buf_puts(&b, "\t");
+			buf_puts(&b, r->claims[i].value);
+			buf_puts(&b, "\n");
+		}
 	for (size_t i = 0; i < r->nresults; i++)
-		if (r->results[i].outcome == TF_FAIL && r->results[i].req->fw->baseline)
-			buf_printf(&b, "B %s\n", r->results[i].req->id);
+		if (r->results[i].outcome == TF_FAIL && r->results[i].req->fw->baseline) {
+			buf_puts(&b, "B ");
+			buf_puts(&b, r->results[i].req->id);
+			buf_puts(&b, "\n");
+		}
 	return buf_steal(&b, NULL);
 }
 
@@ -557,6 +595,10 @@ static void trust_eval_subj(struct trust_job *job, struct store_txn *txn, struct
 	struct trust_names names = { txn, s->sha1 };
 	size_t natt = 0;
 
+	if (!s->imported && s->xml_sha[0] == '\0' && (s->rc = trust_subj_version(txn, s, &s->err)) != TL_OK) {
+		log_entity_warn(s->entity_id, "not evaluated: %s", s->err.msg);
+		return;
+	}
 	if (!job->force && !job->full && (s->stored = trust_fresh(txn, s, job->set, job->now)) != NULL) {
 		if (job->no_summaries) { /* a pass over 10,000 entities would hold 10,000 copies */
 			free(s->stored);
@@ -883,12 +925,11 @@ static int trust_collect(struct tl_ctx *ctx, const char *source, int approved,
 		}
 		memset(&arr[cnt], 0, sizeof(arr[cnt]));
 		if ((source ? trust_subj_imported(k.data, e, &arr[cnt], &serr)
-		            : trust_subj_member(&txn, k.data, e, approved ? av : 0, &arr[cnt], &serr)) == TL_OK)
+		            : trust_subj_member(k.data, e, approved ? av : 0, &arr[cnt], &serr)) == TL_OK)
 			cnt++;
 		else
 			trust_subj_free(&arr[cnt]);
 		json_decref(e);
-		store_drop_pages_every(ctx->store, cnt); /* as trust_worker does */
 	}
 	store_iter_end(&it);
 	store_abort(&txn);
@@ -982,12 +1023,12 @@ int trust_refresh(struct tl_ctx *ctx, const struct tf_set *s, const struct trust
 		if (store_get(&txn, STORE_DB_ENTITIES, refs[i].sha1, UTIL_SHA1_LEN, &v) != TL_OK ||
 		    (e = json_loadb(v.data, v.len, 0, NULL)) == NULL)
 			continue;
-		if (trust_subj_member(&txn, refs[i].sha1, e, refs[i].version, &subj[cnt], &serr) == TL_OK)
+		if (trust_subj_member(refs[i].sha1, e, refs[i].version, &subj[cnt], &serr) == TL_OK)
 			cnt++;
 		else
 			trust_subj_free(&subj[cnt]);
 		json_decref(e);
-		store_drop_pages_every(ctx->store, i + 1); /* as trust_collect does */
+		store_drop_pages_every(ctx->store, i + 1); /* as trust_worker does */
 	}
 	store_abort(&txn);
 	trust_job_init(&job, ctx, s, subj, cnt);
