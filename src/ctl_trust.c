@@ -438,8 +438,12 @@ int cmd_evaluate(struct cli *c)
 		return ctl_usage("usage: evaluate ENTITYID... [--version N] | evaluate --all [--framework ID] [--summary] [--source NAME]%s", "");
 	if ((rc = ctl_open(c, &err)) != TL_OK || (rc = ctl_frameworks(c, &err)) != TL_OK)
 		return ctl_fail(&err);
-	/* a pass over 10,000 entities: without letting go it maps the whole store (550 MB) */
-	store_keep_small(c->ctx.store, 1);
+	/*
+	 * a pass over 10,000 entities: without letting go it maps the whole
+	 * store (586 MB resident); letting go every 2,048 entities keeps it
+	 * near 380 MB and costs 5 drops instead of 39 (0.1-0.2 s of faults)
+	 */
+	store_keep_small(c->ctx.store, STORE_DROP_PASS);
 	if (fw != NULL && tf_find_framework(c->frameworks, fw) == NULL) {
 		tl_err_set(&err, TL_ENOENT, "no framework %s (tillitctl framework list)", fw);
 		return ctl_fail(&err);

@@ -307,14 +307,14 @@ uint32_t store_get_be32(const unsigned char in[4])
 
 void store_drop_pages_every(struct store *st, size_t n)
 {
-	if (n > 0 && n % STORE_DROP_EVERY == 0)
+	if (st != NULL && st->keep_small > 0 && n > 0 && n % st->keep_small == 0)
 		store_drop_pages(st);
 }
 
-void store_keep_small(struct store *st, int on)
+void store_keep_small(struct store *st, unsigned every)
 {
 	if (st != NULL)
-		st->keep_small = on;
+		st->keep_small = every;
 }
 
 void store_drop_pages(struct store *st)

@@ -93,7 +93,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	ctx_open_done = 1;
-	store_keep_small(ctx.store, 1); /* resident memory: what it serves, not what it read */
+	store_keep_small(ctx.store, STORE_DROP_EVERY); /* resident memory: what it serves, not what it read */
 	/* Before any thread starts: the logger's settings are read-only afterwards. */
 	log_route_libxml2();
 	log_set_timestamps(1);

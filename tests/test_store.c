@@ -208,7 +208,7 @@ START_TEST(store_drop_pages_lets_go_of_what_was_read)
 	store_drop_pages(st);
 	ck_assert_int_ge(rss_file_kb(), read - 1000);
 	/* on (tillitd): the pages leave the resident set, the data stays readable */
-	store_keep_small(st, 1);
+	store_keep_small(st, STORE_DROP_EVERY);
 	store_drop_pages(st);
 	dropped = rss_file_kb();
 	ck_assert_msg(read - dropped > 20000, "RssFile %ld KB after the drop, %ld before", dropped, read);

@@ -67,7 +67,7 @@ struct store {
 	MDB_dbi dbi[STORE_DB__COUNT];
 	char path[4096];
 	char map_path[4096];  /* DIR/data.mdb as /proc/self/maps names it (absolute, resolved) */
-	int keep_small;     /* store_drop_pages() acts (a long-running process) */
+	unsigned keep_small; /* records between drops (store_keep_small); 0: store_drop_pages() does nothing */
 };
 
 struct store_txn {
@@ -105,13 +105,20 @@ void store_drop_pages(struct store *st);
 
 /*
  * In a pass over many records: after the n-th (counting from 1), every
- * STORE_DROP_EVERY records, store_drop_pages().
+ * so many records as store_keep_small() said, store_drop_pages().
  */
-#define STORE_DROP_EVERY 256
 void store_drop_pages_every(struct store *st, size_t n);
 
-/* Make store_drop_pages() act on st (on) or do nothing (off, the default). */
-void store_keep_small(struct store *st, int on);
+/*
+ * Make store_drop_pages() act on st, and store_drop_pages_every() drop
+ * after every `every` records; 0 (the default): do nothing.  A daemon
+ * that must stay small asks for STORE_DROP_EVERY (tillitd); a command's
+ * one pass, which pays for each drop in pages faulted in again, for
+ * fewer (STORE_DROP_PASS).
+ */
+#define STORE_DROP_EVERY 256
+#define STORE_DROP_PASS 2048
+void store_keep_small(struct store *st, unsigned every);
 
 /* Close the environment.  All transactions must be finished.  NULL is ok. */
 void store_close(struct store *st);
