@@ -109,8 +109,7 @@ static int hub_entity_usable(struct store_txn *txn, const char *entity_id,
                              struct tl_err *err)
 {
 	struct store_val v;
-	json_t *e;
-	const char *state;
+	struct reg_head e;
 	int rc;
 
 	*version = 0;
@@ -119,15 +118,14 @@ static int hub_entity_usable(struct store_txn *txn, const char *entity_id,
 		return tl_err_set(err, TL_ENOENT, "%.200s is not registered in the federation", entity_id);
 	if (rc != TL_OK)
 		return tl_err_set(err, rc, "cannot read %.200s from the store", entity_id);
-	e = json_loadb(v.data, v.len, 0, NULL);
-	if (e == NULL)
-		return tl_err_set(err, TL_ESTORE, "the record of %.200s is damaged", entity_id);
-	state = json_string_value(json_object_get(e, "state"));
-	*version = (unsigned)json_integer_value(json_object_get(e, "approved_version"));
-	if (state == NULL || strcmp(state, "approved") != 0 || *version == 0)
+	if ((rc = reg_head_read(&v, &e)) != TL_OK)
+		return tl_err_set(err, rc == TL_ENOMEM ? TL_ENOMEM : TL_ESTORE, "the record of %.200s is damaged",
+		                  entity_id);
+	*version = e.approved_version;
+	if (strcmp(e.state, "approved") != 0 || *version == 0)
 		rc = tl_err_set(err, TL_ESTATE, "%.200s is %s, not approved", entity_id,
-		                state ? state : "in no state");
-	json_decref(e);
+		                *e.state ? e.state : "in no state");
+	reg_head_free(&e);
 	return rc;
 }
 

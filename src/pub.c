@@ -571,22 +571,22 @@ static int pub_collect(struct tl_ctx *ctx, struct pub_job *job, size_t *cap, str
 		return rc;
 	store_iter_begin(&txn, STORE_DB_ENTITIES, NULL, 0, &it);
 	while (store_iter_next(&it, &k, &v)) {
-		json_t *e = json_loadb(v.data, v.len, 0, NULL);
+		struct reg_head h;
 		struct pub_item *pi;
 		struct pub_prep prep;
 		struct pub_doc doc;
-		const char *fa;
 
-		if (e == NULL || strcmp(json_string_value(json_object_get(e, "state")) ?: "", "approved") != 0 ||
-		    json_integer_value(json_object_get(e, "approved_version")) <= 0) {
-			json_decref(e);
+		if (k.len != UTIL_SHA1_LEN || reg_head_read(&v, &h) != TL_OK)
+			continue;
+		if (strcmp(h.state, "approved") != 0 || h.approved_version == 0) {
+			reg_head_free(&h);
 			continue;
 		}
 		if (job->n == *cap) {
 			size_t nc = *cap ? *cap * 2 : 256;
 			struct pub_item *ni = realloc(job->items, nc * sizeof(*ni));
 			if (ni == NULL) {
-				json_decref(e);
+				reg_head_free(&h);
 				rc = tl_err_set(err, TL_ENOMEM, "out of memory");
 				break;
 			}
@@ -596,11 +596,11 @@ static int pub_collect(struct tl_ctx *ctx, struct pub_job *job, size_t *cap, str
 		pi = &job->items[job->n++];
 		memset(pi, 0, sizeof(*pi));
 		memcpy(pi->sha1, k.data, UTIL_SHA1_LEN);
-		pi->entity_id = strdup(json_string_value(json_object_get(e, "entity_id")));
-		pi->version = (unsigned)json_integer_value(json_object_get(e, "approved_version"));
-		fa = json_string_value(json_object_get(e, "first_approved"));
-		pi->first_approved = strdup(fa ? fa : "");
-		json_decref(e);
+		pi->entity_id = h.entity_id;
+		pi->version = h.approved_version;
+		pi->first_approved = h.first_approved;
+		h.entity_id = h.first_approved = NULL;
+		reg_head_free(&h);
 		store_drop_pages_every(ctx->store, job->n);
 		if (trust_cert_get(&txn, pi->sha1, pi->version, &pi->cert, &pi->err) != TL_OK) {
 			pi->rc = pi->err.code;

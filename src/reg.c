@@ -589,6 +589,103 @@ int reg_version_xml_get(struct store_txn *txn, const unsigned char sha1[UTIL_SHA
 	return store_get(txn, STORE_DB_VERSION_XML, vkey, sizeof(vkey), xml);
 }
 
+void reg_head_free(struct reg_head *h)
+{
+	free(h->entity_id);
+	free(h->member);
+	free(h->state);
+	free(h->first_approved);
+	memset(h, 0, sizeof(*h));
+}
+
+static char *reg_head_dup(json_t *e, const char *key)
+{
+	const char *v = json_string_value(json_object_get(e, key));
+	return strdup(v ? v : "");
+}
+
+int reg_head_read(const struct store_val *v, struct reg_head *h)
+{
+	const char *keys[] = { "entity_id", "member", "state", "first_approved" };
+	char **out[] = { &h->entity_id, &h->member, &h->state, &h->first_approved };
+	unsigned long long av = 0, lv = 0;
+	int fast = 1;
+	json_t *e;
+
+	memset(h, 0, sizeof(*h));
+	for (size_t i = 0; i < 4 && fast; i++)
+		fast = util_json_str(v->data, v->len, keys[i], out[i]) >= 0 &&
+		       (*out[i] != NULL || (*out[i] = strdup("")) != NULL);
+	fast = fast && util_json_uint(v->data, v->len, "approved_version", &av) >= 0 &&
+	       util_json_uint(v->data, v->len, "latest_version", &lv) >= 0;
+	if (fast) {
+		h->approved_version = (unsigned)av;
+		h->latest_version = (unsigned)lv;
+		return TL_OK;
+	}
+	reg_head_free(h);
+	if ((e = json_loadb(v->data, v->len, 0, NULL)) == NULL || !json_is_object(e)) {
+		json_decref(e);
+		return TL_EPARSE;
+	}
+	for (size_t i = 0; i < 4; i++)
+		*out[i] = reg_head_dup(e, keys[i]);
+	h->approved_version = (unsigned)json_integer_value(json_object_get(e, "approved_version"));
+	h->latest_version = (unsigned)json_integer_value(json_object_get(e, "latest_version"));
+	json_decref(e);
+	if (h->entity_id == NULL || h->member == NULL || h->state == NULL || h->first_approved == NULL) {
+		reg_head_free(h);
+		return TL_ENOMEM;
+	}
+	return TL_OK;
+}
+
+/* Whether w occurs in p[0..n). */
+static int reg_has(const char *p, size_t n, const char *w)
+{
+	size_t l = strlen(w);
+
+	for (size_t i = 0; i + l <= n; i++)
+		if (memcmp(p + i, w, l) == 0)
+			return 1;
+	return 0;
+}
+
+int reg_version_head_read(const struct store_val *v, char sha256[65], unsigned *roles)
+{
+	const char *r = NULL;
+	size_t n = 0;
+	char *sha = NULL;
+	int q = 0, rc;
+	json_t *e;
+
+	sha256[0] = '\0';
+	*roles = 0;
+	rc = util_json_str(v->data, v->len, "sha256", &sha);
+	if (rc >= 0 && (rc = util_json_member(v->data, v->len, "roles", &r, &n, &q)) >= 0 &&
+	    (rc == 0 || (!q && memchr(r, '\\', n) == NULL))) {
+		/* an array of the role names, each quoted */
+		static const struct { const char *q; unsigned bit; } names[] = {
+			{ "\"idp\"", MD_ROLE_IDP }, { "\"sp\"", MD_ROLE_SP }, { "\"aa\"", MD_ROLE_AA },
+		};
+		for (size_t i = 0; rc == 1 && i < sizeof(names) / sizeof(names[0]); i++)
+			if (reg_has(r, n, names[i].q))
+				*roles |= names[i].bit;
+		snprintf(sha256, 65, "%s", sha ? sha : "");
+		free(sha);
+		return TL_OK;
+	}
+	free(sha);
+	if ((e = json_loadb(v->data, v->len, 0, NULL)) == NULL || !json_is_object(e)) {
+		json_decref(e);
+		return TL_EPARSE;
+	}
+	snprintf(sha256, 65, "%s", json_string_value(json_object_get(e, "sha256")) ?: "");
+	*roles = reg_roles_parse(json_object_get(e, "roles"));
+	json_decref(e);
+	return TL_OK;
+}
+
 unsigned reg_roles_parse(json_t *roles)
 {
 	unsigned r = 0;

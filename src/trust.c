@@ -100,22 +100,21 @@ static void trust_report_key(const struct trust_subj *s, unsigned char key[UTIL_
 
 /* Fill s for the member entity record e (version 0: its latest). */
 /*
- * A member entity's record e as a subject (its latest version, or version):
- * what the registry record says.  Its version record is read apart
+ * A member entity's record (h, whose strings it takes) as a subject: its
+ * latest version, or version.  Its version record is read apart
  * (trust_subj_version), by the thread that evaluates it.
  */
-static int trust_subj_member(const unsigned char sha1[UTIL_SHA1_LEN], json_t *e, unsigned version,
-                             struct trust_subj *s, struct tl_err *err)
+static void trust_subj_member(const unsigned char sha1[UTIL_SHA1_LEN], struct reg_head *h, unsigned version,
+                              struct trust_subj *s)
 {
-	unsigned approved = (unsigned)json_integer_value(json_object_get(e, "approved_version"));
-
 	memcpy(s->sha1, sha1, UTIL_SHA1_LEN);
-	s->version = version ? version : (unsigned)json_integer_value(json_object_get(e, "latest_version"));
-	s->entity_id = strdup(trust_str(e, "entity_id"));
-	s->owner = strdup(trust_str(e, "member"));
-	s->state = strdup(trust_str(e, "state"));
-	s->approved = s->version == approved && strcmp(trust_str(e, "state"), "approved") == 0;
-	return s->entity_id && s->owner && s->state ? TL_OK : tl_err_set(err, TL_ENOMEM, "out of memory");
+	s->version = version ? version : h->latest_version;
+	s->approved = s->version == h->approved_version && strcmp(h->state, "approved") == 0;
+	s->entity_id = h->entity_id;
+	s->owner = h->member;
+	s->state = h->state;
+	free(h->first_approved);
+	memset(h, 0, sizeof(*h));
 }
 
 /* A member subject's version record: the digest of its XML and its roles. */
@@ -123,18 +122,14 @@ static int trust_subj_version(struct store_txn *txn, struct trust_subj *s, struc
 {
 	unsigned char vkey[UTIL_SHA1_LEN + 4];
 	struct store_val v;
-	json_t *ver;
 
 	memcpy(vkey, s->sha1, UTIL_SHA1_LEN);
 	store_be32(vkey + UTIL_SHA1_LEN, s->version);
 	if (store_get(txn, STORE_DB_VERSIONS, vkey, sizeof(vkey), &v) != TL_OK)
 		return tl_err_set(err, TL_ENOENT, "entity %s has no version %u", s->entity_id, s->version);
-	if ((ver = json_loadb(v.data, v.len, 0, NULL)) == NULL)
+	if (reg_version_head_read(&v, s->xml_sha, &s->roles) != TL_OK)
 		return tl_err_set(err, TL_ESTORE, "the record of version %u of %s is unreadable", s->version,
 		                  s->entity_id);
-	snprintf(s->xml_sha, sizeof(s->xml_sha), "%s", trust_str(ver, "sha256"));
-	s->roles = reg_roles_parse(json_object_get(ver, "roles"));
-	json_decref(ver);
 	return TL_OK;
 }
 
@@ -161,13 +156,12 @@ static int trust_subject(struct store_txn *txn, const char *entity_id, unsigned 
 
 	util_sha1(entity_id, strlen(entity_id), sha1);
 	if (store_get(txn, STORE_DB_ENTITIES, sha1, sizeof(sha1), &v) == TL_OK) {
-		e = json_loadb(v.data, v.len, 0, NULL);
-		rc = e ? trust_subj_member(sha1, e, version, s, err)
-		       : tl_err_set(err, TL_ESTORE, "the record of %s is unreadable", entity_id);
-		if (rc == TL_OK)
-			rc = trust_subj_version(txn, s, err);
-		json_decref(e);
-		return rc;
+		struct reg_head h;
+		if ((rc = reg_head_read(&v, &h)) != TL_OK)
+			return tl_err_set(err, rc == TL_ENOMEM ? TL_ENOMEM : TL_ESTORE, "the record of %s is unreadable",
+			                  entity_id);
+		trust_subj_member(sha1, &h, version, s);
+		return trust_subj_version(txn, s, err);
 	}
 	if (store_get(txn, STORE_DB_IMPORTED, sha1, sizeof(sha1), &v) == TL_OK) {
 		if (version != 0)
@@ -904,31 +898,47 @@ static int trust_collect(struct tl_ctx *ctx, const char *source, int approved,
 		return rc;
 	store_iter_begin(&txn, source ? STORE_DB_IMPORTED : STORE_DB_ENTITIES, NULL, 0, &it);
 	while (rc == TL_OK && store_iter_next(&it, &k, &v)) {
-		json_t *e = json_loadb(v.data, v.len, 0, NULL);
+		struct reg_head h;
 		struct tl_err serr;
-		unsigned av = (unsigned)json_integer_value(json_object_get(e, "approved_version"));
-		if (e == NULL || k.len != UTIL_SHA1_LEN ||
-		    (source != NULL && strcmp(trust_str(e, "source"), source) != 0) ||
-		    (source == NULL && strcmp(trust_str(e, "state"), "removed") == 0) ||
-		    (source == NULL && approved && (av == 0 || strcmp(trust_str(e, "state"), "approved") != 0))) {
-			json_decref(e);
+		json_t *e = NULL;
+
+		if (k.len != UTIL_SHA1_LEN)
 			continue;
+		if (source != NULL) {
+			e = json_loadb(v.data, v.len, 0, NULL);
+			if (e == NULL || strcmp(trust_str(e, "source"), source) != 0) {
+				json_decref(e);
+				continue;
+			}
+		} else {
+			if (reg_head_read(&v, &h) != TL_OK)
+				continue;
+			if (strcmp(h.state, "removed") == 0 ||
+			    (approved && (h.approved_version == 0 || strcmp(h.state, "approved") != 0))) {
+				reg_head_free(&h);
+				continue;
+			}
 		}
 		if (cnt == cap) {
 			struct trust_subj *na = realloc(arr, (cap = cap ? cap * 2 : 256) * sizeof(*na));
 			if (na == NULL) {
 				json_decref(e);
+				if (source == NULL)
+					reg_head_free(&h);
 				rc = tl_err_set(err, TL_ENOMEM, "out of memory");
 				break;
 			}
 			arr = na;
 		}
 		memset(&arr[cnt], 0, sizeof(arr[cnt]));
-		if ((source ? trust_subj_imported(k.data, e, &arr[cnt], &serr)
-		            : trust_subj_member(k.data, e, approved ? av : 0, &arr[cnt], &serr)) == TL_OK)
+		if (source == NULL) {
+			trust_subj_member(k.data, &h, approved ? h.approved_version : 0, &arr[cnt]);
 			cnt++;
-		else
+		} else if (trust_subj_imported(k.data, e, &arr[cnt], &serr) == TL_OK) {
+			cnt++;
+		} else {
 			trust_subj_free(&arr[cnt]);
+		}
 		json_decref(e);
 	}
 	store_iter_end(&it);
@@ -1018,16 +1028,11 @@ int trust_refresh(struct tl_ctx *ctx, const struct tf_set *s, const struct trust
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct store_val v;
-		struct tl_err serr;
-		json_t *e;
+		struct reg_head h;
 		if (store_get(&txn, STORE_DB_ENTITIES, refs[i].sha1, UTIL_SHA1_LEN, &v) != TL_OK ||
-		    (e = json_loadb(v.data, v.len, 0, NULL)) == NULL)
+		    reg_head_read(&v, &h) != TL_OK)
 			continue;
-		if (trust_subj_member(refs[i].sha1, e, refs[i].version, &subj[cnt], &serr) == TL_OK)
-			cnt++;
-		else
-			trust_subj_free(&subj[cnt]);
-		json_decref(e);
+		trust_subj_member(refs[i].sha1, &h, refs[i].version, &subj[cnt++]);
 		store_drop_pages_every(ctx->store, i + 1); /* as trust_worker does */
 	}
 	store_abort(&txn);

@@ -429,3 +429,132 @@ int util_parse_size(const char *s, unsigned long long *out)
 	*out = v;
 	return 0;
 }
+
+/* ---- JSON members read in place ---------------------------------------- */
+
+static size_t util_json_ws(const char *s, size_t i, size_t len)
+{
+	while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
+		i++;
+	return i;
+}
+
+/* The index after the string that starts at s[i] (a quote); 0 if it does not end. */
+static size_t util_json_string_end(const char *s, size_t i, size_t len)
+{
+	for (i++; i < len; i++) {
+		if (s[i] == '\\')
+			i++;
+		else if (s[i] == '"')
+			return i + 1;
+	}
+	return 0;
+}
+
+/* The index after the value that starts at s[i]; 0 if malformed. */
+static size_t util_json_value_end(const char *s, size_t i, size_t len)
+{
+	int depth = 0;
+
+	if (i >= len)
+		return 0;
+	if (s[i] == '"')
+		return util_json_string_end(s, i, len);
+	if (s[i] != '{' && s[i] != '[') {
+		size_t st = i;
+		while (i < len && s[i] != ',' && s[i] != '}' && s[i] != ']' && s[i] != ' ' && s[i] != '\t' &&
+		       s[i] != '\n' && s[i] != '\r' && s[i] != '"' && s[i] != '{' && s[i] != '[' && s[i] != ':')
+			i++;
+		return i > st ? i : 0;
+	}
+	for (; i < len; i++) {
+		if (s[i] == '"') {
+			size_t e = util_json_string_end(s, i, len);
+			if (e == 0)
+				return 0;
+			i = e - 1;
+		} else if (s[i] == '{' || s[i] == '[') {
+			depth++;
+		} else if ((s[i] == '}' || s[i] == ']') && --depth == 0) {
+			return i + 1;
+		}
+	}
+	return 0;
+}
+
+int util_json_member(const char *s, size_t len, const char *key, const char **v, size_t *n, int *quoted)
+{
+	size_t klen = strlen(key), i = util_json_ws(s, 0, len);
+
+	if (i >= len || s[i] != '{')
+		return -1;
+	i = util_json_ws(s, i + 1, len);
+	if (i < len && s[i] == '}')
+		return 0;
+	for (;;) {
+		size_t ke, vs, ve;
+		if (i >= len || s[i] != '"' || (ke = util_json_string_end(s, i, len)) == 0)
+			return -1;
+		vs = util_json_ws(s, ke, len);
+		if (vs >= len || s[vs] != ':')
+			return -1;
+		vs = util_json_ws(s, vs + 1, len);
+		if ((ve = util_json_value_end(s, vs, len)) == 0)
+			return -1;
+		if (ke - i - 2 == klen && memcmp(s + i + 1, key, klen) == 0) {
+			*quoted = s[vs] == '"';
+			*v = s + vs + (*quoted ? 1 : 0);
+			*n = ve - vs - (*quoted ? 2 : 0);
+			return 1;
+		}
+		i = util_json_ws(s, ve, len);
+		if (i < len && s[i] == '}')
+			return 0;
+		if (i >= len || s[i] != ',')
+			return -1;
+		i = util_json_ws(s, i + 1, len);
+	}
+}
+
+int util_json_str(const char *s, size_t len, const char *key, char **out)
+{
+	const char *v;
+	size_t n;
+	int q, rc = util_json_member(s, len, key, &v, &n, &q);
+
+	*out = NULL;
+	if (rc <= 0)
+		return rc;
+	if (!q)
+		return n == 4 && memcmp(v, "null", 4) == 0 ? 0 : -1;
+	if (memchr(v, '\\', n) != NULL || (*out = strndup(v, n)) == NULL)
+		return -1;
+	return 1;
+}
+
+int util_json_uint(const char *s, size_t len, const char *key, unsigned long long *out)
+{
+	const char *v;
+	size_t n;
+	int q, rc = util_json_member(s, len, key, &v, &n, &q);
+	unsigned long long x = 0;
+
+	*out = 0;
+	if (rc <= 0)
+		return rc;
+	if (q)
+		return -1;
+	if (n == 4 && memcmp(v, "null", 4) == 0)
+		return 0;
+	if (n == 0 || n > 16 || (n > 1 && v[0] == '0'))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return -1;
+		x = x * 10 + (unsigned)(v[i] - '0');
+	}
+	if (x > (1ULL << 53))
+		return -1;
+	*out = x;
+	return 1;
+}

@@ -103,6 +103,46 @@ START_TEST(util_hex_url_sizes)
 }
 END_TEST
 
+/* Members of records read in place, as jansson would read them, or a refusal that sends the caller to jansson. */
+START_TEST(util_json_members_in_place)
+{
+	const char *rec = " { \"a\" : \"x\\\"y\", \"b\": [1, {\"state\": \"}\"}], \"o\": {\"n\": 7},"
+	                  "\"state\":\"approved\",\"n\": 12, \"z\": null, \"neg\": -1, \"f\": 1.5 } ";
+	size_t len = strlen(rec), n;
+	const char *v;
+	char *str;
+	unsigned long long u;
+	int q;
+
+	ck_assert_int_eq(util_json_str(rec, len, "state", &str), 1);
+	ck_assert_str_eq(str, "approved"); /* the top level's, not the one inside b */
+	free(str);
+	ck_assert_int_eq(util_json_uint(rec, len, "n", &u), 1);
+	ck_assert_uint_eq(u, 12); /* not o's */
+	ck_assert_int_eq(util_json_str(rec, len, "a", &str), -1); /* escapes: jansson's job */
+	ck_assert_ptr_null(str);
+	ck_assert_int_eq(util_json_member(rec, len, "b", &v, &n, &q), 1);
+	ck_assert_int_eq(q, 0);
+	ck_assert_int_eq((int)n, (int)strlen("[1, {\"state\": \"}\"}]"));
+	ck_assert_int_eq(util_json_str(rec, len, "missing", &str), 0);
+	ck_assert_int_eq(util_json_str(rec, len, "z", &str), 0);
+	ck_assert_int_eq(util_json_uint(rec, len, "z", &u), 0);
+	ck_assert_int_eq(util_json_uint(rec, len, "neg", &u), -1);
+	ck_assert_int_eq(util_json_uint(rec, len, "f", &u), -1);
+	ck_assert_int_eq(util_json_uint(rec, len, "state", &u), -1);
+	ck_assert_int_eq(util_json_str(rec, len, "n", &str), -1);
+	/* not objects this reader walks */
+	ck_assert_int_eq(util_json_str("[1]", 3, "a", &str), -1);
+	ck_assert_int_eq(util_json_str("{\"a\": \"x", 8, "a", &str), -1);
+	ck_assert_int_eq(util_json_str("{\"b\": 1 \"a\": \"x\"}", 17, "a", &str), -1);
+	ck_assert_int_eq(util_json_str("{}", 2, "a", &str), 0);
+	/* the length bounds the text: a member past it is not read */
+	ck_assert_int_eq(util_json_str("{\"a\":\"x\"}{\"b\":1}", 11, "a", &str), 1);
+	free(str);
+	ck_assert_int_eq(util_json_str("{\"a\":\"xy\"}", 8, "a", &str), -1);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("buf");
@@ -113,6 +153,7 @@ int main(void)
 	tcase_add_test(tc, err_maps_exit_and_http);
 	tcase_add_test(tc, util_times_and_durations);
 	tcase_add_test(tc, util_hex_url_sizes);
+	tcase_add_test(tc, util_json_members_in_place);
 	suite_add_tcase(s, tc);
 	return tlt_run(s);
 }

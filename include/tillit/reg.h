@@ -106,6 +106,26 @@ const char *reg_decision_name(enum reg_decision d);
 /* The MD_ROLE_* bits of a stored "roles" array (["idp", "sp", "aa"]). */
 unsigned reg_roles_parse(json_t *roles);
 
+/*
+ * What passes over the registry need of a member entity's record (v, as
+ * stored in STORE_DB_ENTITIES), read in place: jansson only for a record
+ * whose strings have escapes.  state is "" when the record has none.
+ * Strings are copies (reg_head_free).  TL_EPARSE: not a record;
+ * TL_ENOMEM.
+ */
+struct reg_head {
+	char *entity_id, *member, *state, *first_approved;
+	unsigned approved_version, latest_version;
+};
+int reg_head_read(const struct store_val *v, struct reg_head *h);
+void reg_head_free(struct reg_head *h);
+
+/*
+ * The same of a version record (STORE_DB_VERSIONS): the hex SHA-256 of its
+ * XML into sha256 (65 bytes; "" when none) and its roles.  TL_EPARSE.
+ */
+int reg_version_head_read(const struct store_val *v, char sha256[65], unsigned *roles);
+
 /* What another service needs to know of a member entity. */
 struct reg_entity_facts {
 	char state[16];               /* pending, approved, rejected, suspended, removed */

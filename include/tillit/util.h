@@ -82,6 +82,24 @@ char *util_url_encode(const char *s);
 /* Base64 of n bytes into a new NUL-terminated string; free() it. */
 char *util_base64(const unsigned char *p, size_t n);
 
+/*
+ * A top-level member of a JSON object held as text, read in place: the
+ * store's records are read by the ten thousand in a pass, and jansson
+ * builds every value of each.  Keys are compared as written.  1: found,
+ * *v and *n its value as written (a string's between its quotes, escapes
+ * left in) and *quoted whether it is a string; 0: no such member; -1: s
+ * is not a JSON object this reader can walk.
+ */
+int util_json_member(const char *s, size_t len, const char *key, const char **v, size_t *n, int *quoted);
+/*
+ * A string member without escapes as a new string (*out, free()): 1;
+ * absent or null: 0 (*out NULL); anything else (another type, escapes,
+ * not an object, no memory): -1, and the caller parses s with jansson.
+ */
+int util_json_str(const char *s, size_t len, const char *key, char **out);
+/* A non-negative integer member (at most 2^53): 1; absent or null: 0 (*out 0); else -1. */
+int util_json_uint(const char *s, size_t len, const char *key, unsigned long long *out);
+
 /* Parse a decimal size with optional K/M/G suffix ("64M"); -1 if malformed. */
 int util_parse_size(const char *s, unsigned long long *out);
 
