@@ -117,7 +117,7 @@ void store_drop_pages_every(struct store *st, size_t n);
  * fewer (STORE_DROP_PASS).
  */
 #define STORE_DROP_EVERY 256
-#define STORE_DROP_PASS 2048
+#define STORE_DROP_PASS 1024
 void store_keep_small(struct store *st, unsigned every);
 
 /* Close the environment.  All transactions must be finished.  NULL is ok. */
