@@ -16,12 +16,17 @@
 int sign_key_load(struct sign_key *k, const char *keypath, const char *certpath,
                   struct tl_err *err)
 {
+	EVP_PKEY *pkey;
 	X509 *x;
+	int rc;
 
 	memset(k, 0, sizeof(*k));
-	k->pkey = keys_load_private(keypath, err);
-	if (k->pkey == NULL)
+	pkey = keys_load_private(keypath, err);
+	if (pkey == NULL)
 		return err ? err->code : TL_ECRYPTO;
+	/* the signing context set up once, copied for each document (xsig.h) */
+	if ((rc = xsig_key_init(&k->key, pkey, 1, err)) != TL_OK)
+		return rc;
 	x = keys_load_cert(certpath, err);
 	if (x == NULL) {
 		sign_key_free(k);
@@ -38,43 +43,16 @@ int sign_key_load(struct sign_key *k, const char *keypath, const char *certpath,
 
 void sign_key_free(struct sign_key *k)
 {
-	EVP_PKEY_free(k->pkey);
+	xsig_key_done(&k->key);
 	free(k->cert_b64);
-	k->pkey = NULL;
 	k->cert_b64 = NULL;
-}
-
-static int sign_is_ec(const struct sign_key *k)
-{
-	return EVP_PKEY_get_base_id(k->pkey) == EVP_PKEY_EC;
-}
-
-/* XML-DSig wants ECDSA values as r||s, OpenSSL gives DER. */
-static int sign_ecdsa_raw(const unsigned char *der, size_t derlen, int field_bytes,
-                          unsigned char *out, size_t *outlen)
-{
-	const unsigned char *p = der;
-	ECDSA_SIG *sig = d2i_ECDSA_SIG(NULL, &p, (long)derlen);
-	const BIGNUM *r, *s;
-	int ok;
-
-	if (sig == NULL)
-		return -1;
-	ECDSA_SIG_get0(sig, &r, &s);
-	ok = BN_bn2binpad(r, out, field_bytes) == field_bytes &&
-	     BN_bn2binpad(s, out + field_bytes, field_bytes) == field_bytes;
-	ECDSA_SIG_free(sig);
-	*outlen = (size_t)field_bytes * 2;
-	return ok ? 0 : -1;
 }
 
 int sign_signature_xml(const struct sign_key *k, const char *ref_id,
                        const unsigned char digest[32], struct buf *out, struct tl_err *err)
 {
 	struct buf si;
-	EVP_MD_CTX *md = NULL;
-	unsigned char sig[1024], raw[1024];
-	size_t siglen = sizeof(sig);
+	const char *alg = NULL;
 	char *dv = NULL, *sv = NULL;
 	int rc;
 
@@ -95,35 +73,16 @@ int sign_signature_xml(const struct sign_key *k, const char *ref_id,
 	                "</ds:Transforms>"
 	                "<ds:DigestMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#sha256\"></ds:DigestMethod>"
 	                "<ds:DigestValue>%s</ds:DigestValue></ds:Reference></ds:SignedInfo>",
-	                sign_is_ec(k) ? "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"
-	                              : "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
-	                ref_id, dv);
+	                xsig_sig_alg(k->key.pkey), ref_id, dv);
 	if (rc != TL_OK) {
 		rc = tl_err_set(err, rc, "signature reference too long");
 		goto out;
 	}
-	md = EVP_MD_CTX_new();
-	if (md == NULL || EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, k->pkey) != 1 ||
-	    EVP_DigestSign(md, sig, &siglen, (const unsigned char *)si.data, si.len) != 1) {
+	if ((sv = xsig_sign_octets(&k->key, si.data, si.len, &alg)) == NULL) {
 		char reason[256];
 		ERR_error_string_n(ERR_get_error(), reason, sizeof(reason));
 		ERR_clear_error();
 		rc = tl_err_set(err, TL_ECRYPTO, "signing failed: %s", reason);
-		goto out;
-	}
-	if (sign_is_ec(k)) {
-		int bytes = (EVP_PKEY_get_bits(k->pkey) + 7) / 8;
-		size_t rawlen;
-		if (sign_ecdsa_raw(sig, siglen, bytes, raw, &rawlen) != 0) {
-			rc = tl_err_set(err, TL_ECRYPTO, "ECDSA signature conversion failed");
-			goto out;
-		}
-		memcpy(sig, raw, rawlen);
-		siglen = rawlen;
-	}
-	sv = util_base64(sig, siglen);
-	if (sv == NULL) {
-		rc = tl_err_set(err, TL_ENOMEM, "out of memory signing");
 		goto out;
 	}
 	rc = buf_puts(out, "<ds:Signature xmlns:ds=\"" SIGN_NS_DS "\">");
@@ -138,7 +97,6 @@ int sign_signature_xml(const struct sign_key *k, const char *ref_id,
 	if (rc != TL_OK)
 		rc = tl_err_set(err, rc, "signature does not fit the output buffer");
 out:
-	EVP_MD_CTX_free(md);
 	free(dv);
 	free(sv);
 	buf_free(&si);

@@ -17,9 +17,10 @@
 
 #include "tillit/buf.h"
 #include "tillit/err.h"
+#include "tillit/xsig.h"
 
 struct sign_key {
-	EVP_PKEY *pkey;
+	struct xsig_key key; /* the private key, set up for signing */
 	char *cert_b64; /* DER certificate in base64, for KeyInfo */
 };
 

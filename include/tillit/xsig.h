@@ -32,7 +32,8 @@
 
 /*
  * A key made ready for many signatures (a private key) or verifications
- * (a public one): OpenSSL's SHA-256 signing or verifying context with it
+ * (a public one; sign.h's metadata key is one too): OpenSSL's SHA-256
+ * signing or verifying context with it
  * is set up once here and copied for each use, since setting one up
  * costs about as much as an RSA verification.  Read-only once made, so
  * threads share it.  xsig_key_init takes pkey (freed by xsig_key_done,
