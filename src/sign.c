@@ -26,7 +26,7 @@ int sign_key_load(struct sign_key *k, const char *keypath, const char *certpath,
 		return err ? err->code : TL_ECRYPTO;
 	/* the signing context set up once, copied for each document (xsig.h) */
 	if ((rc = xsig_key_init(&k->key, pkey, 1, err)) != TL_OK)
-		return rc;
+		return tl_err_set(err, rc, "%s: OpenSSL cannot sign with this key", keypath);
 	x = keys_load_cert(certpath, err);
 	if (x == NULL) {
 		sign_key_free(k);

@@ -98,7 +98,6 @@ static void trust_report_key(const struct trust_subj *s, unsigned char key[UTIL_
 	store_be32(key + UTIL_SHA1_LEN, s->version);
 }
 
-/* Fill s for the member entity record e (version 0: its latest). */
 /*
  * A member entity's record (h, whose strings it takes) as a subject: its
  * latest version, or version.  Its version record is read apart
