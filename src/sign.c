@@ -3,7 +3,6 @@
 
 #include <libxml/c14n.h>
 #include <libxml/parser.h>
-#include <openssl/err.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,7 +10,6 @@
 #include "tillit/util.h"
 
 #define SIGN_NS_DS "http://www.w3.org/2000/09/xmldsig#"
-#define SIGN_EXC_C14N "http://www.w3.org/2001/10/xml-exc-c14n#"
 
 int sign_key_load(struct sign_key *k, const char *keypath, const char *certpath,
                   struct tl_err *err)
@@ -52,39 +50,13 @@ int sign_signature_xml(const struct sign_key *k, const char *ref_id,
                        const unsigned char digest[32], struct buf *out, struct tl_err *err)
 {
 	struct buf si;
-	const char *alg = NULL;
-	char *dv = NULL, *sv = NULL;
+	char *sv = NULL;
 	int rc;
 
 	buf_init(&si, 8192);
-	dv = util_base64(digest, 32);
-	if (dv == NULL) {
-		rc = tl_err_set(err, TL_ENOMEM, "out of memory signing");
+	if ((rc = xsig_signed_info(&si, ref_id, digest, &k->key, &sv, err)) != TL_OK)
 		goto out;
-	}
-	/* SignedInfo written directly in its exclusive-canonical form. */
-	rc = buf_printf(&si,
-	                "<ds:SignedInfo xmlns:ds=\"" SIGN_NS_DS "\">"
-	                "<ds:CanonicalizationMethod Algorithm=\"" SIGN_EXC_C14N "\"></ds:CanonicalizationMethod>"
-	                "<ds:SignatureMethod Algorithm=\"%s\"></ds:SignatureMethod>"
-	                "<ds:Reference URI=\"#%s\"><ds:Transforms>"
-	                "<ds:Transform Algorithm=\"" SIGN_NS_DS "enveloped-signature\"></ds:Transform>"
-	                "<ds:Transform Algorithm=\"" SIGN_EXC_C14N "\"></ds:Transform>"
-	                "</ds:Transforms>"
-	                "<ds:DigestMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#sha256\"></ds:DigestMethod>"
-	                "<ds:DigestValue>%s</ds:DigestValue></ds:Reference></ds:SignedInfo>",
-	                xsig_sig_alg(k->key.pkey), ref_id, dv);
-	if (rc != TL_OK) {
-		rc = tl_err_set(err, rc, "signature reference too long");
-		goto out;
-	}
-	if ((sv = xsig_sign_octets(&k->key, si.data, si.len, &alg)) == NULL) {
-		char reason[256];
-		ERR_error_string_n(ERR_get_error(), reason, sizeof(reason));
-		ERR_clear_error();
-		rc = tl_err_set(err, TL_ECRYPTO, "signing failed: %s", reason);
-		goto out;
-	}
+	/* SignedInfo kept as its own canonicalisation renders it (xmlns:ds repeated) */
 	rc = buf_puts(out, "<ds:Signature xmlns:ds=\"" SIGN_NS_DS "\">");
 	if (rc == TL_OK)
 		rc = buf_append(out, si.data, si.len);
@@ -97,7 +69,6 @@ int sign_signature_xml(const struct sign_key *k, const char *ref_id,
 	if (rc != TL_OK)
 		rc = tl_err_set(err, rc, "signature does not fit the output buffer");
 out:
-	free(dv);
 	free(sv);
 	buf_free(&si);
 	return rc;

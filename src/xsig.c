@@ -8,6 +8,7 @@
 #include <libxml/xmlIO.h>
 #include <openssl/bn.h>
 #include <openssl/ecdsa.h>
+#include <openssl/err.h>
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
@@ -583,50 +584,63 @@ static char *xsig_oaep(EVP_PKEY *rsa, const unsigned char *key, size_t n)
 
 /* ---- signing and encrypting canonical text ------------------------------------------ */
 
+int xsig_signed_info(struct buf *si, const char *id, const unsigned char digest[32],
+                     const struct xsig_key *key, char **sv, struct tl_err *err)
+{
+	char *dv = util_base64(digest, 32);
+	const char *alg = NULL;
+	int rc;
+
+	*sv = NULL;
+	if (dv == NULL)
+		return tl_err_set(err, TL_ENOMEM, "out of memory signing");
+	buf_puts(si, "<ds:SignedInfo xmlns:ds=\"" XSIG_NS "\"><ds:CanonicalizationMethod Algorithm=\""
+	             XSIG_EXC "\"></ds:CanonicalizationMethod><ds:SignatureMethod Algorithm=\"");
+	buf_puts(si, xsig_sig_alg(key->pkey));
+	rc = buf_printf(si, "\"></ds:SignatureMethod><ds:Reference URI=\"#%s\"><ds:Transforms>"
+	                    "<ds:Transform Algorithm=\"" XSIG_ENVELOPED "\"></ds:Transform>"
+	                    "<ds:Transform Algorithm=\"" XSIG_EXC "\"></ds:Transform></ds:Transforms>"
+	                    "<ds:DigestMethod Algorithm=\"%s\"></ds:DigestMethod><ds:DigestValue>%s"
+	                    "</ds:DigestValue></ds:Reference></ds:SignedInfo>",
+	                id, xsig_digests[0].uri, dv);
+	free(dv);
+	if (rc != TL_OK || si->data == NULL)
+		return tl_err_set(err, rc != TL_OK ? rc : TL_ENOMEM, "the signature's SignedInfo does not fit");
+	if ((*sv = xsig_sign_octets(key, si->data, si->len, &alg)) == NULL) {
+		char reason[256];
+		ERR_error_string_n(ERR_get_error(), reason, sizeof(reason));
+		ERR_clear_error();
+		return tl_err_set(err, TL_ECRYPTO, "signing failed: %s", reason);
+	}
+	return TL_OK;
+}
+
 int xsig_sign_c14n(struct buf *out, const char *elem, size_t len, size_t at, const char *id,
                    const struct xsig_key *key, struct tl_err *err)
 {
 	unsigned char digest[EVP_MAX_MD_SIZE];
 	unsigned dlen = 0;
-	const char *alg = NULL;
-	char *dv = NULL, *sv = NULL;
+	char *sv = NULL;
 	struct buf si;
 	struct buf data = { (char *)elem, len, len, len };
-	int rc = TL_ENOMEM;
+	int rc;
 
-	buf_init(&si, 8192);
 	if (at > len || strlen(id) > 200)
 		return tl_err_set(err, TL_EINVAL, "xsig_sign_c14n: bad insertion point or ID");
-	if (!xsig_digest("SHA256", &data, digest, &dlen) || (dv = util_base64(digest, dlen)) == NULL) {
-		rc = tl_err_set(err, TL_ECRYPTO, "cannot digest the element to sign");
+	if (!xsig_digest("SHA256", &data, digest, &dlen))
+		return tl_err_set(err, TL_ECRYPTO, "cannot digest the element to sign");
+	buf_init(&si, 8192);
+	if ((rc = xsig_signed_info(&si, id, digest, key, &sv, err)) != TL_OK)
 		goto out;
-	}
-	/* SignedInfo as its own canonicalisation renders it (xmlns:ds on it) */
-	buf_puts(&si, "<ds:SignedInfo xmlns:ds=\"" XSIG_NS "\"><ds:CanonicalizationMethod Algorithm=\""
-	              XSIG_EXC "\"></ds:CanonicalizationMethod><ds:SignatureMethod Algorithm=\"");
-	buf_puts(&si, xsig_sig_alg(key->pkey));
-	buf_printf(&si, "\"></ds:SignatureMethod><ds:Reference URI=\"#%s\"><ds:Transforms>"
-	                "<ds:Transform Algorithm=\"" XSIG_ENVELOPED "\"></ds:Transform>"
-	                "<ds:Transform Algorithm=\"" XSIG_EXC "\"></ds:Transform></ds:Transforms>"
-	                "<ds:DigestMethod Algorithm=\"%s\"></ds:DigestMethod><ds:DigestValue>%s"
-	                "</ds:DigestValue></ds:Reference></ds:SignedInfo>",
-	           id, xsig_digests[0].uri, dv);
-	if (si.data == NULL || (sv = xsig_sign_octets(key, si.data, si.len, &alg)) == NULL) {
-		rc = tl_err_set(err, TL_ECRYPTO, "cannot sign");
-		goto out;
-	}
 	/* in the document the declaration is on ds:Signature, SignedInfo inherits it */
 	buf_append(out, elem, at);
 	buf_puts(out, "<ds:Signature xmlns:ds=\"" XSIG_NS "\"><ds:SignedInfo>");
 	buf_append(out, si.data + strlen("<ds:SignedInfo xmlns:ds=\"" XSIG_NS "\">"),
 	           si.len - strlen("<ds:SignedInfo xmlns:ds=\"" XSIG_NS "\">"));
 	buf_printf(out, "<ds:SignatureValue>%s</ds:SignatureValue></ds:Signature>", sv);
-	if (buf_append(out, elem + at, len - at) == TL_OK)
-		rc = TL_OK;
-	else
+	if (buf_append(out, elem + at, len - at) != TL_OK)
 		rc = tl_err_set(err, TL_ENOMEM, "out of memory signing");
 out:
-	free(dv);
 	free(sv);
 	buf_free(&si);
 	return rc;

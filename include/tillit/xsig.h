@@ -81,6 +81,18 @@ int xsig_sign(xmlNodePtr e, const struct xsig_key *key, struct tl_err *err);
 char *xsig_sign_octets(const struct xsig_key *key, const void *data, size_t len, const char **alg);
 
 /*
+ * The SignedInfo of an enveloped signature over "#id" whose content has
+ * the SHA-256 digest digest (Reference "#id", transforms
+ * enveloped-signature and exc-c14n, key's signature algorithm), written in
+ * its own exclusive C14N form (xmlns:ds on it) into si, and its
+ * SignatureValue by key (base64, free()) in *sv.  The one writer of the
+ * signatures xsig_sign_c14n and sign.h make.  Errors: TL_ECRYPTO (naming
+ * OpenSSL's reason), TL_ELIMIT, TL_ENOMEM.
+ */
+int xsig_signed_info(struct buf *si, const char *id, const unsigned char digest[32],
+                     const struct xsig_key *key, char **sv, struct tl_err *err);
+
+/*
  * Sign an element the caller wrote as text in exclusive C14N form (the
  * form a verifier's exclusive canonicalisation renders it in, within its
  * document: sorted attributes, namespaces declared where first used, end
