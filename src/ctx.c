@@ -16,7 +16,7 @@ char *ctx_path(const struct tl_ctx *ctx, const char *rel, char *out)
 int ctx_open(struct tl_ctx *ctx, const char *dir, struct tl_err *err)
 {
 	char path[CTX_PATH_MAX];
-	struct store_opts so;
+	struct store_opts so = { 0 };
 	struct stat sb;
 	const char *user;
 	int rc;

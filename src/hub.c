@@ -945,7 +945,7 @@ fail:
 int hub_open(struct hub **out, struct tl_ctx *ctx, struct tl_err *err)
 {
 	struct hub *h;
-	struct store_opts so;
+	struct store_opts so = { 0 };
 	char path[CTX_PATH_MAX];
 	const char *base = ctx->conf.base_url;
 	int rc;
@@ -998,6 +998,7 @@ int hub_open(struct hub **out, struct tl_ctx *ctx, struct tl_err *err)
 	so.map_size = (size_t)ctx->conf.map_size;
 	so.max_readers = (unsigned)ctx->conf.max_readers;
 	so.nosync = 1;
+	so.writemap = 1; /* the state of logins in flight: commits without write(2) */
 	if ((rc = store_open(&h->sso, path, &so, err)) != TL_OK)
 		goto fail;
 	if (pthread_create(&h->purger, NULL, hub_purger, h) != 0) {

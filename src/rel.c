@@ -161,6 +161,7 @@ int rel_filter_scoped(struct saml_assertion *a, const struct mdm_role *idp)
 			free(x->name);
 			free(x->name_format);
 			free(x->friendly_name);
+			free(x->values);
 			continue;
 		}
 		a->attrs[w++] = *x;

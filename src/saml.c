@@ -280,7 +280,58 @@ static int saml_signatures(xmlNodePtr root, xmlNodePtr *allowed, int nallowed, i
 	return rc;
 }
 
-static void saml_read_assertion(xmlNodePtr a, struct saml_assertion *out)
+/* How many children of e are the element ns:name, at most max. */
+static int saml_count_children(xmlNodePtr e, const char *ns, const char *name, int max)
+{
+	int n = 0;
+
+	for (xmlNodePtr c = e->children; c != NULL && n < max; c = c->next)
+		n += saml_is(c, ns, name);
+	return n;
+}
+
+/*
+ * The Attributes of the AttributeStatements of assertion a, the first
+ * SAML_MAX_ATTRS with their first SAML_MAX_VALUES values each, into arrays
+ * of the size the assertion needs.  TL_ENOMEM.
+ */
+static int saml_read_attrs(xmlNodePtr a, struct saml_assertion *out)
+{
+	int n = 0;
+
+	for (xmlNodePtr st = a->children; st != NULL; st = st->next)
+		if (saml_is(st, SAML_NS_ASSERTION, "AttributeStatement"))
+			n += saml_count_children(st, SAML_NS_ASSERTION, "Attribute", SAML_MAX_ATTRS - n);
+	if (n == 0)
+		return TL_OK;
+	if ((out->attrs = calloc((size_t)n, sizeof(out->attrs[0]))) == NULL)
+		return TL_ENOMEM;
+	for (xmlNodePtr st = a->children; st != NULL; st = st->next) {
+		if (!saml_is(st, SAML_NS_ASSERTION, "AttributeStatement"))
+			continue;
+		for (xmlNodePtr at = st->children; at != NULL && out->nattrs < n; at = at->next) {
+			struct saml_attr *x;
+			int nv;
+			if (!saml_is(at, SAML_NS_ASSERTION, "Attribute"))
+				continue;
+			x = &out->attrs[out->nattrs++];
+			x->name = saml_attr(at, "Name");
+			x->name_format = saml_attr(at, "NameFormat");
+			x->friendly_name = saml_attr(at, "FriendlyName");
+			nv = saml_count_children(at, SAML_NS_ASSERTION, "AttributeValue", SAML_MAX_VALUES);
+			if (nv == 0)
+				continue;
+			if ((x->values = calloc((size_t)nv, sizeof(x->values[0]))) == NULL)
+				return TL_ENOMEM;
+			for (xmlNodePtr v = at->children; v != NULL && x->nvalues < nv; v = v->next)
+				if (saml_is(v, SAML_NS_ASSERTION, "AttributeValue"))
+					x->values[x->nvalues++] = saml_text(v);
+		}
+	}
+	return TL_OK;
+}
+
+static int saml_read_assertion(xmlNodePtr a, struct saml_assertion *out)
 {
 	xmlNodePtr subj = saml_child(a, SAML_NS_ASSERTION, "Subject"), cond, as;
 
@@ -334,22 +385,7 @@ static void saml_read_assertion(xmlNodePtr a, struct saml_assertion *out)
 		out->session_index = saml_attr(as, "SessionIndex");
 		out->authn_class = saml_text(saml_child(ac, SAML_NS_ASSERTION, "AuthnContextClassRef"));
 	}
-	for (xmlNodePtr st = a->children; st != NULL; st = st->next) {
-		if (!saml_is(st, SAML_NS_ASSERTION, "AttributeStatement"))
-			continue;
-		for (xmlNodePtr at = st->children; at != NULL; at = at->next) {
-			struct saml_attr *x;
-			if (!saml_is(at, SAML_NS_ASSERTION, "Attribute") || out->nattrs == SAML_MAX_ATTRS)
-				continue;
-			x = &out->attrs[out->nattrs++];
-			x->name = saml_attr(at, "Name");
-			x->name_format = saml_attr(at, "NameFormat");
-			x->friendly_name = saml_attr(at, "FriendlyName");
-			for (xmlNodePtr v = at->children; v != NULL; v = v->next)
-				if (saml_is(v, SAML_NS_ASSERTION, "AttributeValue") && x->nvalues < SAML_MAX_VALUES)
-					x->values[x->nvalues++] = saml_text(v);
-		}
-	}
+	return saml_read_attrs(a, out);
 }
 
 /* Assertions and encrypted assertions anywhere below root. */
@@ -412,7 +448,10 @@ int saml_response_check(const char *xml, size_t len, const struct md_limits *lim
 		r->status_message = saml_text(saml_child(st, SAML_NS_PROTOCOL, "StatusMessage"));
 	}
 	if (a != NULL && !r->encrypted) {
-		saml_read_assertion(a, &r->a);
+		if (saml_read_assertion(a, &r->a) != TL_OK) {
+			rc = tl_err_set(err, TL_ENOMEM, "out of memory reading the assertion");
+			goto out;
+		}
 		r->a.signed_itself = signed_out[1];
 	}
 	r->doc = doc;
@@ -440,7 +479,10 @@ int saml_assertion_check_node(void *node, struct saml_assertion *a, struct tl_er
 	rc = saml_signatures(root, &root, 1, signed_out, err);
 	if (rc != TL_OK)
 		return rc;
-	saml_read_assertion(root, a);
+	if (saml_read_assertion(root, a) != TL_OK) {
+		saml_assertion_free(a);
+		return tl_err_set(err, TL_ENOMEM, "out of memory reading the assertion");
+	}
 	a->signed_itself = signed_out[0];
 	return TL_OK;
 }
@@ -468,7 +510,10 @@ int saml_assertion_check(const char *xml, size_t len, const struct md_limits *li
 	rc = saml_signatures(root, &root, 1, signed_out, err);
 	if (rc != TL_OK)
 		goto out;
-	saml_read_assertion(root, a);
+	if (saml_read_assertion(root, a) != TL_OK) {
+		rc = tl_err_set(err, TL_ENOMEM, "out of memory reading the assertion");
+		goto out;
+	}
 	a->signed_itself = signed_out[0];
 out:
 	xmlFreeDoc(doc);
@@ -496,7 +541,9 @@ void saml_assertion_free(struct saml_assertion *a)
 		free(a->attrs[i].friendly_name);
 		for (int k = 0; k < a->attrs[i].nvalues; k++)
 			free(a->attrs[i].values[k]);
+		free(a->attrs[i].values);
 	}
+	free(a->attrs);
 	memset(a, 0, sizeof(*a));
 }
 

@@ -295,6 +295,53 @@ START_TEST(cert_b64_errors)
 }
 END_TEST
 
+/*
+ * The decoder against OpenSSL's EVP_EncodeBlock: every length from 0 to 300
+ * bytes, as encoded and with whitespace put in at varying places; and
+ * padding or a bad character anywhere refused.
+ */
+START_TEST(cert_b64_matches_openssl)
+{
+	unsigned char raw[300], enc[512], *der;
+	char spaced[1024];
+	size_t len;
+	struct tl_err err = { 0 };
+
+	for (size_t i = 0; i < sizeof(raw); i++)
+		raw[i] = (unsigned char)(i * 131 + 7);
+	for (int n = 1; n <= (int)sizeof(raw); n++) {
+		int elen = EVP_EncodeBlock(enc, raw, n);
+		size_t k = 0;
+		ck_assert_int_eq(cert_b64_decode((const char *)enc, &der, &len, &err), TL_OK);
+		ck_assert_uint_eq(len, (size_t)n);
+		ck_assert_mem_eq(der, raw, (size_t)n);
+		free(der);
+		for (int i = 0; i < elen; i++) {
+			if ((i + n) % 7 == 0)
+				spaced[k++] = (i % 2) ? '\n' : ' ';
+			spaced[k++] = (char)enc[i];
+		}
+		spaced[k] = '\0';
+		ck_assert_int_eq(cert_b64_decode(spaced, &der, &len, &err), TL_OK);
+		ck_assert_uint_eq(len, (size_t)n);
+		ck_assert_mem_eq(der, raw, (size_t)n);
+		free(der);
+		if (elen >= 8) {
+			char c = spaced[3];
+			spaced[3] = '=';  /* padding inside the text */
+			ck_assert_int_eq(cert_b64_decode(spaced, &der, &len, &err), TL_EPARSE);
+			spaced[3] = '*';
+			ck_assert_int_eq(cert_b64_decode(spaced, &der, &len, &err), TL_EPARSE);
+			spaced[3] = c;
+			spaced[k - 1] = '-';
+			ck_assert_int_eq(cert_b64_decode(spaced, &der, &len, &err), TL_EPARSE);
+		}
+	}
+	ck_assert_int_eq(cert_b64_decode("TWE=TWFu", &der, &len, &err), TL_EPARSE);
+	ck_assert_int_eq(cert_b64_decode("TWFuT", &der, &len, &err), TL_EPARSE);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("cert");
@@ -305,6 +352,7 @@ int main(void)
 	tcase_add_test(tc, cert_agrees_on_the_demo_federation);
 	tcase_add_test(tc, cert_refuses_malformed_der);
 	tcase_add_test(tc, cert_b64_errors);
+	tcase_add_test(tc, cert_b64_matches_openssl);
 	suite_add_tcase(s, tc);
 	return tlt_run(s);
 }

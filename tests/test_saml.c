@@ -5,6 +5,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "tillit/buf.h"
 #include "tillit/rel.h"
 #include "tillit/saml.h"
 
@@ -126,6 +127,40 @@ START_TEST(a_good_response)
 }
 END_TEST
 
+/* Attributes and values past SAML_MAX_ATTRS and SAML_MAX_VALUES are not kept; the rest are, in order. */
+START_TEST(attribute_counts_are_bounded)
+{
+	struct saml_response r;
+	struct tl_err err;
+	struct buf b;
+
+	buf_init(&b, 1 << 16);
+	buf_printf(&b, "<samlp:Response " P " ID=\"_resp\"><saml:Issuer>https://idp</saml:Issuer>"
+	           "<samlp:Status><samlp:StatusCode Value=\"%s\"/></samlp:Status>"
+	           "<saml:Assertion ID=\"_a\"><saml:Issuer>https://idp</saml:Issuer><saml:AttributeStatement>"
+	           "<saml:Attribute Name=\"many\">", SAML_STATUS_SUCCESS);
+	for (int i = 0; i < SAML_MAX_VALUES + 3; i++)
+		buf_printf(&b, "<saml:AttributeValue>v%d</saml:AttributeValue>", i);
+	buf_puts(&b, "</saml:Attribute><saml:Attribute Name=\"none\"/></saml:AttributeStatement><saml:AttributeStatement>");
+	for (int i = 2; i < SAML_MAX_ATTRS + 5; i++)
+		buf_printf(&b, "<saml:Attribute Name=\"a%d\"><saml:AttributeValue>x</saml:AttributeValue></saml:Attribute>", i);
+	buf_puts(&b, "</saml:AttributeStatement></saml:Assertion></samlp:Response>");
+	ck_assert_int_eq(check(b.data, &r, &err), TL_OK);
+	ck_assert_int_eq(r.a.nattrs, SAML_MAX_ATTRS);
+	ck_assert_str_eq(r.a.attrs[0].name, "many");
+	ck_assert_int_eq(r.a.attrs[0].nvalues, SAML_MAX_VALUES);
+	ck_assert_str_eq(r.a.attrs[0].values[SAML_MAX_VALUES - 1], "v63");
+	ck_assert_str_eq(r.a.attrs[1].name, "none");
+	ck_assert_int_eq(r.a.attrs[1].nvalues, 0);
+	ck_assert_str_eq(r.a.attrs[2].name, "a2");
+	ck_assert_str_eq(r.a.attrs[SAML_MAX_ATTRS - 1].name, "a127");
+	ck_assert_str_eq(r.a.attrs[SAML_MAX_ATTRS - 1].values[0], "x");
+	saml_response_free(&r);
+	ck_assert_int_eq(r.a.nattrs, 0);
+	buf_free(&b);
+}
+END_TEST
+
 START_TEST(wrapping_variants_are_refused)
 {
 	struct saml_response r;
@@ -243,6 +278,7 @@ int main(void)
 	tcase_add_test(tc, base64_and_inflate);
 	tcase_add_test(tc, inflate_bomb_is_bounded);
 	tcase_add_test(tc, a_good_response);
+	tcase_add_test(tc, attribute_counts_are_bounded);
 	tcase_add_test(tc, wrapping_variants_are_refused);
 	tcase_add_test(tc, authn_requests);
 	tcase_add_test(tc, scope_filtering);

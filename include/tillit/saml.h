@@ -57,7 +57,7 @@ struct saml_attr {
 	char *name;
 	char *name_format;
 	char *friendly_name;
-	char *values[SAML_MAX_VALUES];
+	char **values;                 /* nvalues, at most SAML_MAX_VALUES */
 	int nvalues;
 };
 
@@ -80,7 +80,7 @@ struct saml_assertion {
 	char *authn_class;             /* AuthnContextClassRef */
 	time_t authn_instant;
 	char *session_index;
-	struct saml_attr attrs[SAML_MAX_ATTRS];
+	struct saml_attr *attrs;       /* nattrs, at most SAML_MAX_ATTRS */
 	int nattrs;
 };
 
