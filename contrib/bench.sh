@@ -16,6 +16,11 @@ ctl() { "$top/tillitctl" -d "$D" "$@"; }
 now() { date +%s.%N; }
 secs() { echo "$2 - $1" | bc -l; }
 ratio() { echo "scale=3; $1 / $2" | bc -l; }
+# The machine's CPU ticks so far, all and stolen (/proc/stat: time the
+# hypervisor ran something else while this machine had work); stolen()
+# prints the stolen share between two readings in percent.
+ticks() { awk '$1 == "cpu" { t = 0; for (i = 2; i <= 9; i++) t += $i; print t, $9 }' /proc/stat; }
+stolen() { echo "$1 $2" | awk '{ d = $3 - $1; printf "%.0f", d > 0 ? 100 * ($4 - $2) / d : 0 }'; }
 maxrss() { sed -n 's/.*Maximum resident set size (kbytes): //p' "$1"; }
 # p99 latency of a wrk --latency report, in milliseconds
 p99ms() { awk '$1=="99%" { v=$2; if (v ~ /us$/) { sub(/us$/, "", v); v/=1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else { sub(/s$/, "", v); v*=1000 } print v }' "$1"; }
@@ -168,10 +173,12 @@ mdq_runs() { # $1 = label, $2 = http_threads (empty: the default)
 		: >"$B/wrk.runs"
 		for run in 1 2 3; do
 			out="$B/wrk.$1.$load.$run.txt"
+			t0=$(ticks)
 			wrk -t2 -c64 -d10s --latency -s "$script" "http://127.0.0.1:$port" >"$out" 2>&1 || true
-			echo "$(p99ms "$out") $(sed -n 's/^Requests\/sec: *//p' "$out") $(sed -n 's/.*Non-2xx or 3xx responses: *//p' "$out")" >>"$B/wrk.runs"
+			st=$(stolen "$t0" "$(ticks)")
+			echo "$(p99ms "$out") $(sed -n 's/^Requests\/sec: *//p' "$out") $st $(sed -n 's/.*Non-2xx or 3xx responses: *//p' "$out")" >>"$B/wrk.runs"
 		done
-		echo "- $1, $load: $(awk '{ sep = (NR > 1) ? "; " : ""; bad = ($3 != "") ? " (" $3 " non-2xx)" : ""; printf "%s%.0f req/s p99 %.2f ms%s", sep, $2, $1, bad }' "$B/wrk.runs");" \
+		echo "- $1, $load: $(awk '{ sep = (NR > 1) ? "; " : ""; bad = ($4 != "") ? " (" $4 " non-2xx)" : ""; printf "%s%.0f req/s p99 %.2f ms, %d%% stolen%s", sep, $2, $1, $3, bad }' "$B/wrk.runs");" \
 			"median p99 $(sort -g "$B/wrk.runs" | sed -n 2p | cut -d' ' -f1) ms" >>"$R"
 	done
 	kill -TERM "$pid"; wait "$pid" || true
@@ -198,15 +205,18 @@ echo "## SSO: complete logins through the hub, $N entities registered, 1,000 ser
 # hub is the one whose memory counts (it registers and loads everything).
 med() { sort -g | sed -n 2p; }
 for r in 1 2 3; do
+	t0=$(ticks)
 	"$top/contrib/ssobench.sh" "$D" 1000 4000 >"$B/sso.$r.txt" 2>"$B/sso.$r.err" ||
 		echo "- WARNING: ssobench round $r failed: $(tail -3 "$B/sso.$r.err")" >>"$R"
+	t1=$(ticks)
 	"$top/contrib/sspbench.sh" >"$B/ssp.$r.txt" 2>"$B/ssp.$r.err" ||
 		echo "- WARNING: sspbench round $r failed: $(tail -3 "$B/ssp.$r.err")" >>"$R"
+	echo "$(stolen "$t0" "$t1") $(stolen "$t1" "$(ticks)")" >"$B/stolen.$r"
 done
 sso() { awk -v k="$2" '$1 == k { print $2 }' "$B/sso.$1.txt"; }
 ssp() { sed -n "s/^ssp $2: .*CPU \([0-9.]*\) ms.*/\1/p" "$B/ssp.$1.txt"; }
 for r in 1 2 3; do
-	echo "- round $r: hub warm $(sso $r warm_hub_cpu_ms_per_login) ms CPU/login ($(sso $r warm_logins) logins, $(sso $r warm_failed) failed, $(sso $r warm_logins_per_s) logins/s; cold $(sso $r cold_hub_cpu_ms_per_login) ms; tillitd's maintenance thread, not counted: $(sso $r cold_hub_maintenance_cpu_s) s + $(sso $r warm_hub_maintenance_cpu_s) s); SimpleSAMLphp full $(ssp $r full) ms, session $(ssp $r session) ms" >>"$R"
+	echo "- round $r: hub warm $(sso $r warm_hub_cpu_ms_per_login) ms CPU/login ($(sso $r warm_logins) logins, $(sso $r warm_failed) failed, $(sso $r warm_logins_per_s) logins/s; cold $(sso $r cold_hub_cpu_ms_per_login) ms; tillitd's maintenance thread, not counted: $(sso $r cold_hub_maintenance_cpu_s) s + $(sso $r warm_hub_maintenance_cpu_s) s); SimpleSAMLphp full $(ssp $r full) ms, session $(ssp $r session) ms; CPU stolen by the hypervisor: $(cut -d' ' -f1 "$B/stolen.$r")% during the hub's round, $(cut -d' ' -f2 "$B/stolen.$r")% during SimpleSAMLphp's" >>"$R"
 done
 hub_m=$(for r in 1 2 3; do sso $r warm_hub_cpu_ms_per_login; done | med)
 full_m=$(for r in 1 2 3; do ssp $r full; done | med)
