@@ -523,7 +523,7 @@ static int hub_dir_build(struct hub *h, struct hub_dir **out, struct tl_err *err
 	struct store_iter it;
 	struct store_val k, v;
 	struct hub_dir *d;
-	size_t cap = 0;
+	size_t cap = 0, seen = 0;
 	int rc;
 
 	*out = NULL;
@@ -538,6 +538,9 @@ static int hub_dir_build(struct hub *h, struct hub_dir **out, struct tl_err *err
 	d->gen = reg_generation(&txn);
 	store_iter_begin(&txn, STORE_DB_IDP_DIR, NULL, 0, &it);
 	while (rc == TL_OK && store_iter_next(&it, &k, &v)) {
+		/* a fault maps 64 KB of the file around it: a walk over every record maps much
+		 * of the store unless dropped as it goes, and it runs beside the logins */
+		store_drop_pages_every(h->ctx->store, ++seen);
 		if (d->n == cap) {
 			struct hub_idp *ni;
 			cap = cap ? cap * 2 : 64;

@@ -887,7 +887,7 @@ static int trust_collect(struct tl_ctx *ctx, const char *source, int approved,
 	struct store_iter it;
 	struct store_val k, v;
 	struct trust_subj *arr = NULL;
-	size_t cnt = 0, cap = 0;
+	size_t cnt = 0, cap = 0, seen = 0;
 	int rc;
 
 	*out = NULL;
@@ -900,6 +900,10 @@ static int trust_collect(struct tl_ctx *ctx, const char *source, int approved,
 		struct reg_head h;
 		struct tl_err serr;
 		json_t *e = NULL;
+
+		/* each page fault maps the file's pages around it (64 KB): without drops the
+		 * walk over the records maps most of the file */
+		store_drop_pages_every(ctx->store, ++seen);
 
 		if (k.len != UTIL_SHA1_LEN)
 			continue;

@@ -107,7 +107,11 @@ void store_drop_pages(struct store *st);
 
 /*
  * In a pass over many records: after the n-th (counting from 1), every
- * so many records as store_keep_small() said, store_drop_pages().
+ * so many records as store_keep_small() said, store_drop_pages().  Also
+ * in walks over small records (the entity heads, the IdP directory): a
+ * read fault maps the 64 KB of file around it (the kernel's fault-around),
+ * so a walk over 11,000 entity heads mapped 65 MB of the file before it
+ * dropped as it went.
  */
 void store_drop_pages_every(struct store *st, size_t n);
 
