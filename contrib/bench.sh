@@ -20,7 +20,7 @@ ratio() { echo "scale=3; $1 / $2" | bc -l; }
 # hypervisor ran something else while this machine had work); stolen()
 # prints the stolen share between two readings in percent.
 ticks() { awk '$1 == "cpu" { t = 0; for (i = 2; i <= 9; i++) t += $i; print t, $9 }' /proc/stat; }
-stolen() { echo "$1 $2" | awk '{ d = $3 - $1; printf "%.0f", d > 0 ? 100 * ($4 - $2) / d : 0 }'; }
+stolen() { echo "$1 $2" | awk '{ d = $3 - $1; s = (d > 0) ? 100 * ($4 - $2) / d : 0; printf "%.0f", s }'; }
 maxrss() { sed -n 's/.*Maximum resident set size (kbytes): //p' "$1"; }
 # p99 latency of a wrk --latency report, in milliseconds
 p99ms() { awk '$1=="99%" { v=$2; if (v ~ /us$/) { sub(/us$/, "", v); v/=1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else { sub(/s$/, "", v); v*=1000 } print v }' "$1"; }
