@@ -70,14 +70,25 @@ int buf_puts(struct buf *b, const char *s)
 
 int buf_printf(struct buf *b, const char *fmt, ...)
 {
+	size_t room = b->cap - b->len; /* the NUL's byte included; 0 before the first allocation */
 	va_list ap;
 	int n, rc;
 
+	/* formatted once where it fits in what is allocated (the common case), else measured first */
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(room > 0 ? b->data + b->len : NULL, room, fmt, ap);
 	va_end(ap);
-	if (n < 0)
+	if (n < 0) {
+		if (room > 0)
+			b->data[b->len] = '\0';
 		return TL_EINVAL;
+	}
+	if ((size_t)n < room && (size_t)n <= b->max - b->len) {
+		b->len += (size_t)n;
+		return TL_OK;
+	}
+	if (room > 0)
+		b->data[b->len] = '\0'; /* what did not fit, or passes the limit, is not kept */
 	rc = buf_reserve(b, (size_t)n);
 	if (rc != TL_OK)
 		return rc;
@@ -91,24 +102,21 @@ int buf_printf(struct buf *b, const char *fmt, ...)
 int buf_xml_escape(struct buf *b, const char *s)
 {
 	int rc = TL_OK;
-	const char *run = s;
 
-	for (; *s != '\0' && rc == TL_OK; s++) {
-		const char *rep = NULL;
-		switch (*s) {
+	while (rc == TL_OK) {
+		size_t n = strcspn(s, "&<>\""); /* the runs between are most of the text (base64 forms) */
+		const char *rep;
+		if ((rc = buf_append(b, s, n)) != TL_OK || s[n] == '\0')
+			break;
+		s += n;
+		switch (*s++) {
 		case '&': rep = "&amp;"; break;
 		case '<': rep = "&lt;"; break;
 		case '>': rep = "&gt;"; break;
-		case '"': rep = "&quot;"; break;
-		default: continue;
+		default: rep = "&quot;"; break;
 		}
-		rc = buf_append(b, run, (size_t)(s - run));
-		if (rc == TL_OK)
-			rc = buf_puts(b, rep);
-		run = s + 1;
+		rc = buf_puts(b, rep);
 	}
-	if (rc == TL_OK)
-		rc = buf_append(b, run, (size_t)(s - run));
 	return rc;
 }
 

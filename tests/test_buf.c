@@ -21,6 +21,39 @@ START_TEST(buf_refuses_past_limit)
 }
 END_TEST
 
+/* buf_printf: into what is allocated, growing past it, and refused past the limit with nothing kept. */
+START_TEST(buf_printf_fits_grows_and_refuses)
+{
+	struct buf b;
+	char big[700];
+
+	buf_init(&b, 1000);
+	ck_assert_int_eq(buf_printf(&b, "%s-%d", "ab", 7), TL_OK); /* first allocation: 256 bytes */
+	ck_assert_str_eq(b.data, "ab-7");
+	ck_assert_int_eq(buf_printf(&b, "[%03d]", 5), TL_OK);      /* fits in what is allocated */
+	ck_assert_str_eq(b.data, "ab-7[005]");
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	ck_assert_int_eq(buf_printf(&b, "<%s>", big), TL_OK);      /* grows */
+	ck_assert_uint_eq(b.len, 9 + 701);
+	ck_assert_int_eq(b.data[b.len - 1], '>');
+	ck_assert_int_eq(b.data[b.len], '\0');
+	/* 710 + 291 > 1000 although the allocation (1024) would hold it: refused, nothing kept */
+	ck_assert_uint_ge(b.cap, 1002);
+	ck_assert_int_eq(buf_printf(&b, "%.290s!", big), TL_ELIMIT);
+	ck_assert_uint_eq(b.len, 710);
+	ck_assert_int_eq(b.data[b.len], '\0');
+	ck_assert_int_eq(buf_printf(&b, "%.289s!", big), TL_OK);   /* exactly the limit */
+	ck_assert_uint_eq(b.len, 1000);
+	ck_assert_int_eq(b.data[999], '!');
+	ck_assert_int_eq(buf_printf(&b, "%s", ""), TL_OK);
+	ck_assert_int_eq(buf_printf(&b, "%c", 'y'), TL_ELIMIT);
+	ck_assert_uint_eq(b.len, 1000);
+	ck_assert_int_eq(b.data[1000], '\0');
+	buf_free(&b);
+}
+END_TEST
+
 START_TEST(buf_escapes_xml)
 {
 	struct buf b;
@@ -29,6 +62,26 @@ START_TEST(buf_escapes_xml)
 	ck_assert_int_eq(buf_xml_escape(&b, "a<b & \"c\">"), TL_OK);
 	ck_assert_str_eq(b.data, "a&lt;b &amp; &quot;c&quot;&gt;");
 	buf_free(&b);
+	/* nothing, only specials, specials at both ends, a long run without any */
+	buf_init(&b, 1 << 16);
+	ck_assert_int_eq(buf_xml_escape(&b, ""), TL_OK);
+	ck_assert_uint_eq(b.len, 0);
+	ck_assert_int_eq(buf_xml_escape(&b, "&&<"), TL_OK);
+	ck_assert_int_eq(buf_xml_escape(&b, ">x\""), TL_OK);
+	ck_assert_str_eq(b.data, "&amp;&amp;&lt;&gt;x&quot;");
+	buf_free(&b);
+	{
+		char big[5000];
+		buf_init(&b, 1 << 16);
+		memset(big, 'Q', sizeof(big) - 1);
+		big[sizeof(big) - 1] = '\0';
+		big[2500] = '<';
+		ck_assert_int_eq(buf_xml_escape(&b, big), TL_OK);
+		ck_assert_uint_eq(b.len, sizeof(big) - 1 + 3);
+		ck_assert(memcmp(b.data + 2500, "&lt;QQ", 6) == 0);
+		ck_assert_int_eq(b.data[b.len - 1], 'Q');
+		buf_free(&b);
+	}
 }
 END_TEST
 
@@ -149,6 +202,7 @@ int main(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, buf_refuses_past_limit);
+	tcase_add_test(tc, buf_printf_fits_grows_and_refuses);
 	tcase_add_test(tc, buf_escapes_xml);
 	tcase_add_test(tc, err_maps_exit_and_http);
 	tcase_add_test(tc, util_times_and_durations);
