@@ -1001,7 +1001,7 @@ int hub_open(struct hub **out, struct tl_ctx *ctx, struct tl_err *err)
 	so.map_size = (size_t)ctx->conf.map_size;
 	so.max_readers = (unsigned)ctx->conf.max_readers;
 	so.nosync = 1;
-	so.writemap = 1; /* the state of logins in flight: commits without write(2) */
+	/* not MDB_WRITEMAP: a write into a hole of the map on a full disk is a SIGBUS, not an error */
 	if ((rc = store_open(&h->sso, path, &so, err)) != TL_OK)
 		goto fail;
 	if (pthread_create(&h->purger, NULL, hub_purger, h) != 0) {

@@ -56,8 +56,7 @@ int store_open(struct store **out, const char *dir, const struct store_opts *opt
 	if (mrc == 0)
 		mrc = mdb_env_set_maxreaders(st->env, opts->max_readers);
 	if (mrc == 0)
-		mrc = mdb_env_open(st->env, dir, MDB_NOTLS | (opts->nosync ? MDB_NOSYNC : 0) |
-		                                     (opts->writemap ? MDB_WRITEMAP : 0), 0600);
+		mrc = mdb_env_open(st->env, dir, MDB_NOTLS | (opts->nosync ? MDB_NOSYNC : 0), 0600);
 	if (mrc != 0) {
 		store_lmdb_err(err, mrc, "cannot open the LMDB environment", dir);
 		goto fail;

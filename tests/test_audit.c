@@ -14,7 +14,7 @@ static char *dir;
 
 static void setup(void)
 {
-	struct store_opts o = { 64u << 20, 64, 0, 0 };
+	struct store_opts o = { 64u << 20, 64, 0 };
 	struct store_txn txn;
 	struct tl_err err;
 

@@ -216,7 +216,7 @@ static void call(enum hub_route r, const char *method, const char *query, const 
 static size_t sso_count(enum store_db db)
 {
 	struct store *st;
-	struct store_opts so = { 64u << 20, 64, 1, 0 };
+	struct store_opts so = { 64u << 20, 64, 1 };
 	struct store_txn txn;
 	struct store_iter it;
 	struct store_val k, v;

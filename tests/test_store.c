@@ -6,12 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 static struct store *open_store(const char *dir)
 {
-	struct store_opts o = { 64u << 20, 64, 0, 0 };
+	struct store_opts o = { 64u << 20, 64, 0 };
 	struct tl_err err;
 	struct store *st = NULL;
 
@@ -132,47 +131,9 @@ START_TEST(store_iter_prefix_and_seq)
 }
 END_TEST
 
-/* A writemap environment (the hub's SSO state): commits land, the file is sparse, and a plain open reads them. */
-START_TEST(store_writemap)
-{
-	char *dir = tlt_tmpdir(), path[4096];
-	struct store_opts o = { 64u << 20, 64, 1, 1 };
-	struct store *st = NULL;
-	struct store_txn w, r;
-	struct store_val v;
-	struct tl_err err;
-	struct stat sb;
-	char val[3000];
-
-	memset(val, 'v', sizeof(val));
-	ck_assert_int_eq(store_open(&st, dir, &o, &err), TL_OK);
-	for (int i = 0; i < 200; i++) {
-		char key[16];
-		snprintf(key, sizeof(key), "k%03d", i);
-		ck_assert_int_eq(store_txn_begin(st, &w, 0, &err), TL_OK);
-		store_put(&w, STORE_DB_SSO_STATE, key, strlen(key), val, sizeof(val));
-		ck_assert_int_eq(store_commit(&w, &err), TL_OK);
-	}
-	snprintf(path, sizeof(path), "%s/data.mdb", dir);
-	ck_assert_int_eq(stat(path, &sb), 0);
-	ck_assert_int_eq((long long)sb.st_size, 64LL << 20);      /* as large as the map */
-	ck_assert_int_lt((long long)sb.st_blocks * 512, 8LL << 20); /* but only what is used is on disk */
-	store_close(st);
-	st = open_store(dir);
-	ck_assert_int_eq(store_txn_begin(st, &r, 1, &err), TL_OK);
-	ck_assert_int_eq(store_get(&r, STORE_DB_SSO_STATE, "k199", 4, &v), TL_OK);
-	ck_assert_int_eq(v.len, sizeof(val));
-	ck_assert(memcmp(v.data, val, sizeof(val)) == 0);
-	ck_assert_int_eq(store_get(&r, STORE_DB_SSO_STATE, "k200", 4, &v), TL_ENOENT);
-	store_abort(&r);
-	store_close(st);
-	tlt_rmtree(dir);
-}
-END_TEST
-
 START_TEST(store_open_fails_clearly)
 {
-	struct store_opts o = { 64u << 20, 64, 0, 0 };
+	struct store_opts o = { 64u << 20, 64, 0 };
 	struct tl_err err;
 	struct store *st = NULL;
 
@@ -267,7 +228,6 @@ int main(void)
 	tcase_add_test(tc, store_sticky_error_aborts_commit);
 	tcase_add_test(tc, store_readers_see_commits_without_reopen);
 	tcase_add_test(tc, store_iter_prefix_and_seq);
-	tcase_add_test(tc, store_writemap);
 	tcase_add_test(tc, store_open_fails_clearly);
 	tcase_add_test(tc, store_drop_pages_lets_go_of_what_was_read);
 	suite_add_tcase(s, tc);

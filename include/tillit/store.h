@@ -60,8 +60,6 @@ struct store_opts {
 	size_t map_size;      /* bytes of address space (rounded up to the page size) */
 	unsigned max_readers; /* reader slots */
 	int nosync;           /* MDB_NOSYNC: commits survive a process crash, not an OS crash */
-	int writemap;         /* MDB_WRITEMAP: commits write into the map, not with write(2);
-	                       * the file is as large as map_size (sparse) */
 };
 
 struct store {
