@@ -218,11 +218,12 @@ int reg_member_show(struct tl_ctx *ctx, const char *org, json_t **out, struct tl
 	}
 	ents = json_array();
 	store_iter_begin(&txn, STORE_DB_ENTITIES, NULL, 0, &it);
-	while (store_iter_next(&it, &k, &v)) {
+	for (size_t n = 1; store_iter_next(&it, &k, &v); n++) {
 		json_t *e = json_loadb(v.data, v.len, 0, NULL);
 		if (e != NULL && strcmp(reg_str(e, "member"), org) == 0)
 			json_array_append_new(ents, reg_entity_public(e, k.data));
 		json_decref(e);
+		store_drop_pages_every(ctx->store, n); /* a walk over small records (store.h) */
 	}
 	store_iter_end(&it);
 	store_abort(&txn);
@@ -429,8 +430,9 @@ int reg_entity_list(struct tl_ctx *ctx, const char *state, json_t **out, struct 
 	arr = json_array();
 	if (state != NULL && strcmp(state, "imported") == 0) {
 		store_iter_begin(&txn, STORE_DB_IMPORTED, NULL, 0, &it);
-		while (store_iter_next(&it, &k, &v)) {
+		for (size_t n = 1; store_iter_next(&it, &k, &v); n++) {
 			json_t *e = json_loadb(v.data, v.len, 0, NULL);
+			store_drop_pages_every(ctx->store, n); /* a walk over small records (store.h) */
 			if (e == NULL)
 				continue;
 			json_array_append_new(arr, reg_entity_public(e, k.data));
@@ -438,11 +440,12 @@ int reg_entity_list(struct tl_ctx *ctx, const char *state, json_t **out, struct 
 		}
 	} else {
 		store_iter_begin(&txn, STORE_DB_ENTITIES, NULL, 0, &it);
-		while (store_iter_next(&it, &k, &v)) {
+		for (size_t n = 1; store_iter_next(&it, &k, &v); n++) {
 			json_t *e = json_loadb(v.data, v.len, 0, NULL);
 			if (e != NULL && reg_state_matches(e, state))
 				json_array_append_new(arr, reg_entity_public(e, k.data));
 			json_decref(e);
+			store_drop_pages_every(ctx->store, n); /* a walk over small records (store.h) */
 		}
 	}
 	store_iter_end(&it);
