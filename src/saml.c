@@ -59,38 +59,36 @@ char *saml_field(const char *form, size_t len, const char *name, size_t max, int
 
 int saml_deflate(const char *in, size_t len, unsigned char **out, size_t *outlen, struct tl_err *err)
 {
-	z_stream zs;
-	uLong cap;
-	unsigned char *buf;
-	int zr;
+	size_t off = 0;
+	unsigned char *buf, *o;
 
 	*out = NULL;
 	*outlen = 0;
-	memset(&zs, 0, sizeof(zs));
 	/*
-	 * 512-byte window, memLevel 2: any inflater reads it, and it costs no
-	 * 256 KB to start; the fastest level (a request is a few hundred bytes
-	 * either way, and this runs once per login)
+	 * Stored blocks (RFC 1951 3.2.4): the deflate format's own way of
+	 * carrying bytes as they are, which every inflater reads.  A request
+	 * is under a kilobyte; compressing it took zlib 8 us (cache-warm; 30 us
+	 * inside a login) for a URL 40% shorter, where storing takes well under
+	 * a microsecond, and the URL stays far below any server's limit.
 	 */
-	if (deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, -9, 2, Z_DEFAULT_STRATEGY) != Z_OK)
-		return tl_err_set(err, TL_ENOMEM, "cannot start deflating");
-	cap = deflateBound(&zs, (uLong)len);
-	if ((buf = malloc(cap)) == NULL) {
-		deflateEnd(&zs);
+	if (len > SAML_INFLATED_MAX)
+		return tl_err_set(err, TL_ELIMIT, "the message to deflate is larger than %d bytes",
+		                  SAML_INFLATED_MAX);
+	if ((buf = o = malloc(len + 5 * (len / 65535 + 1))) == NULL)
 		return tl_err_set(err, TL_ENOMEM, "out of memory deflating a message");
-	}
-	zs.next_in = (unsigned char *)(uintptr_t)in;
-	zs.avail_in = (uInt)len;
-	zs.next_out = buf;
-	zs.avail_out = (uInt)cap;
-	zr = deflate(&zs, Z_FINISH);
-	deflateEnd(&zs);
-	if (zr != Z_STREAM_END) {
-		free(buf);
-		return tl_err_set(err, TL_EINTERNAL, "deflate did not finish (%d)", zr);
-	}
+	do {
+		size_t n = len - off > 65535 ? 65535 : len - off;
+		o[0] = off + n == len ? 1 : 0; /* BFINAL on the last block; BTYPE 00, stored */
+		o[1] = (unsigned char)(n & 0xff);
+		o[2] = (unsigned char)(n >> 8);
+		o[3] = (unsigned char)(~n & 0xff);
+		o[4] = (unsigned char)((~n >> 8) & 0xff);
+		memcpy(o + 5, in + off, n);
+		o += 5 + n;
+		off += n;
+	} while (off < len);
 	*out = buf;
-	*outlen = zs.total_out;
+	*outlen = (size_t)(o - buf);
 	return TL_OK;
 }
 

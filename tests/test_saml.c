@@ -86,6 +86,46 @@ START_TEST(base64_and_inflate)
 }
 END_TEST
 
+START_TEST(deflate_round_trips)
+{
+	/* stored blocks: read back by saml_inflate and by zlib itself, at the
+	 * block boundary (65535) and across several blocks */
+	static const size_t lens[] = { 0, 1, 700, 65535, 65536, 200000 };
+	static char in[200000];
+	static unsigned char back[200001];
+	struct tl_err err;
+	unsigned char *def;
+	char *out;
+	size_t i, n, m;
+	z_stream zs;
+
+	for (i = 0; i < sizeof(in); i++)
+		in[i] = (char)('A' + (i * 7 + i / 13) % 26);
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		ck_assert_int_eq(saml_deflate(in, lens[i], &def, &n, &err), TL_OK);
+		ck_assert_uint_eq(n, lens[i] + 5 * (lens[i] / 65535 + (lens[i] % 65535 || !lens[i] ? 1 : 0)));
+		ck_assert_int_eq(saml_inflate(def, n, SAML_INFLATED_MAX, &out, &m, &err), TL_OK);
+		ck_assert_uint_eq(m, lens[i]);
+		ck_assert(memcmp(out, in, m) == 0);
+		free(out);
+		memset(&zs, 0, sizeof(zs));
+		ck_assert_int_eq(inflateInit2(&zs, -15), Z_OK);
+		zs.next_in = def;
+		zs.avail_in = (uInt)n;
+		zs.next_out = back;
+		zs.avail_out = sizeof(back);
+		ck_assert_int_eq(inflate(&zs, Z_FINISH), Z_STREAM_END);
+		ck_assert_uint_eq(zs.total_out, lens[i]);
+		ck_assert_uint_eq(zs.avail_in, 0); /* nothing after the final block */
+		ck_assert(memcmp(back, in, lens[i]) == 0);
+		inflateEnd(&zs);
+		free(def);
+	}
+	ck_assert_int_eq(saml_deflate(in, SAML_INFLATED_MAX + 1, &def, &n, &err), TL_ELIMIT);
+	ck_assert_ptr_null(def);
+}
+END_TEST
+
 START_TEST(inflate_bomb_is_bounded)
 {
 	/* a megabyte of zeros deflates to about a kilobyte */
@@ -276,6 +316,7 @@ int main(void)
 
 	tcase_add_test(tc, fields);
 	tcase_add_test(tc, base64_and_inflate);
+	tcase_add_test(tc, deflate_round_trips);
 	tcase_add_test(tc, inflate_bomb_is_bounded);
 	tcase_add_test(tc, a_good_response);
 	tcase_add_test(tc, attribute_counts_are_bounded);

@@ -47,8 +47,9 @@ int saml_inflate(const unsigned char *in, size_t len, size_t max, char **out, si
 
 /*
  * Raw DEFLATE of in[0..len) as the Redirect binding carries it, into a new
- * buffer (*out, *outlen; free()).  A small window and memory level: the
- * messages are a few kilobytes.  Errors: TL_ENOMEM.
+ * buffer (*out, *outlen; free()): stored blocks, which any inflater reads
+ * (the messages are under a kilobyte; compressing cost more than it saved).
+ * Errors: TL_ELIMIT (over SAML_INFLATED_MAX), TL_ENOMEM.
  */
 int saml_deflate(const char *in, size_t len, unsigned char **out, size_t *outlen, struct tl_err *err);
 
