@@ -68,6 +68,30 @@ int buf_puts(struct buf *b, const char *s)
 	return buf_append(b, s, strlen(s));
 }
 
+int buf_cat(struct buf *b, ...)
+{
+	size_t total = 0;
+	const char *s;
+	va_list ap;
+	int rc;
+
+	va_start(ap, b);
+	while ((s = va_arg(ap, const char *)) != NULL)
+		total += strlen(s);
+	va_end(ap);
+	if ((rc = buf_reserve(b, total)) != TL_OK)
+		return rc;
+	va_start(ap, b);
+	while ((s = va_arg(ap, const char *)) != NULL) {
+		size_t n = strlen(s);
+		memcpy(b->data + b->len, s, n);
+		b->len += n;
+	}
+	va_end(ap);
+	b->data[b->len] = '\0';
+	return TL_OK;
+}
+
 int buf_printf(struct buf *b, const char *fmt, ...)
 {
 	size_t room = b->cap - b->len; /* the NUL's byte included; 0 before the first allocation */

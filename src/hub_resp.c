@@ -59,7 +59,7 @@ static void resp_c14n(struct buf *b, const char *s, int in_attr)
 
 static void resp_attr(struct buf *b, const char *name, const char *value)
 {
-	buf_printf(b, " %s=\"", name);
+	buf_cat(b, " ", name, "=\"", (char *)NULL);
 	resp_c14n(b, value, 1);
 	buf_puts(b, "\"");
 }
@@ -85,8 +85,8 @@ static void resp_assertion(struct hub *h, struct buf *b, const struct hub_resp_i
 	hub_time(now - (time_t)c->clock_skew, t_nb);
 	hub_time(now + (time_t)c->assertion_lifetime, t_noa);
 	hub_time(in->authn_instant, t_ai);
-	buf_printf(b, "<saml:Assertion " RESP_NS_SAML " ID=\"%s\" IssueInstant=\"%s\" Version=\"2.0\">", aid,
-	           t_now);
+	buf_cat(b, "<saml:Assertion " RESP_NS_SAML " ID=\"", aid, "\" IssueInstant=\"", t_now, "\" Version=\"2.0\">",
+	        (char *)NULL);
 	resp_text(b, "<saml:Issuer>", h->idp_id, "</saml:Issuer>");
 	*at = b->len;
 	buf_puts(b, "<saml:Subject><saml:NameID");
@@ -101,10 +101,12 @@ static void resp_assertion(struct hub *h, struct buf *b, const struct hub_resp_i
 	resp_attr(b, "NotOnOrAfter", t_noa);
 	resp_attr(b, "Recipient", in->acs);
 	buf_puts(b, "></saml:SubjectConfirmationData></saml:SubjectConfirmation></saml:Subject>");
-	buf_printf(b, "<saml:Conditions NotBefore=\"%s\" NotOnOrAfter=\"%s\"><saml:AudienceRestriction>", t_nb, t_noa);
+	buf_cat(b, "<saml:Conditions NotBefore=\"", t_nb, "\" NotOnOrAfter=\"", t_noa, "\"><saml:AudienceRestriction>",
+	        (char *)NULL);
 	resp_text(b, "<saml:Audience>", in->sp, "</saml:Audience>");
 	buf_puts(b, "</saml:AudienceRestriction></saml:Conditions>");
-	buf_printf(b, "<saml:AuthnStatement AuthnInstant=\"%s\" SessionIndex=\"%s\"><saml:AuthnContext>", t_ai, aid);
+	buf_cat(b, "<saml:AuthnStatement AuthnInstant=\"", t_ai, "\" SessionIndex=\"", aid, "\"><saml:AuthnContext>",
+	        (char *)NULL);
 	resp_text(b, "<saml:AuthnContextClassRef>", in->cls, "</saml:AuthnContextClassRef>");
 	buf_puts(b, "</saml:AuthnContext></saml:AuthnStatement>");
 	if (in->nattrs > 0) {

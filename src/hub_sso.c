@@ -255,9 +255,9 @@ static int sso_upstream_redirect(struct hub *h, const char *sso, const char *non
 	if ((rc = hub_random_hex(id + 1, 16, err)) != TL_OK)
 		goto out;
 	hub_time(util_now(), when);
-	buf_printf(&x, "<samlp:AuthnRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" "
-	               "xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"%s\" Version=\"2.0\" "
-	               "IssueInstant=\"%s\" Destination=\"", id, when);
+	buf_cat(&x, "<samlp:AuthnRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" "
+	        "xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"", id, "\" Version=\"2.0\" "
+	        "IssueInstant=\"", when, "\" Destination=\"", (char *)NULL);
 	buf_xml_escape(&x, sso);
 	buf_puts(&x, "\" AssertionConsumerServiceURL=\"");
 	buf_xml_escape(&x, h->acs_url);
@@ -293,7 +293,7 @@ static int sso_upstream_redirect(struct hub *h, const char *sso, const char *non
 	/* the signed octets: SAMLRequest, RelayState, SigAlg as sent (the binding's 3.4.4.1) */
 	if ((b64 = util_base64(z, zlen)) == NULL || (eb64 = util_url_encode(b64)) == NULL ||
 	    (erelay = util_url_encode(nonce)) == NULL || (ealg = util_url_encode(alg)) == NULL ||
-	    buf_printf(&q, "SAMLRequest=%s&RelayState=%s&SigAlg=%s", eb64, erelay, ealg) != TL_OK) {
+	    buf_cat(&q, "SAMLRequest=", eb64, "&RelayState=", erelay, "&SigAlg=", ealg, (char *)NULL) != TL_OK) {
 		rc = tl_err_set(err, TL_ENOMEM, "out of memory writing the AuthnRequest");
 		goto out;
 	}
@@ -302,7 +302,7 @@ static int sso_upstream_redirect(struct hub *h, const char *sso, const char *non
 		rc = tl_err_set(err, TL_ECRYPTO, "cannot sign the AuthnRequest");
 		goto out;
 	}
-	if (buf_printf(&url, "%s%c%s&Signature=%s", sso, strchr(sso, '?') ? '&' : '?', q.data, esig) != TL_OK ||
+	if (buf_cat(&url, sso, strchr(sso, '?') ? "&" : "?", q.data, "&Signature=", esig, (char *)NULL) != TL_OK ||
 	    (*req_id = strdup(id)) == NULL) {
 		rc = tl_err_set(err, TL_ENOMEM, "out of memory writing the AuthnRequest");
 		goto out;

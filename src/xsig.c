@@ -597,12 +597,11 @@ int xsig_signed_info(struct buf *si, const char *id, const unsigned char digest[
 	buf_puts(si, "<ds:SignedInfo xmlns:ds=\"" XSIG_NS "\"><ds:CanonicalizationMethod Algorithm=\""
 	             XSIG_EXC "\"></ds:CanonicalizationMethod><ds:SignatureMethod Algorithm=\"");
 	buf_puts(si, xsig_sig_alg(key->pkey));
-	rc = buf_printf(si, "\"></ds:SignatureMethod><ds:Reference URI=\"#%s\"><ds:Transforms>"
-	                    "<ds:Transform Algorithm=\"" XSIG_ENVELOPED "\"></ds:Transform>"
-	                    "<ds:Transform Algorithm=\"" XSIG_EXC "\"></ds:Transform></ds:Transforms>"
-	                    "<ds:DigestMethod Algorithm=\"%s\"></ds:DigestMethod><ds:DigestValue>%s"
-	                    "</ds:DigestValue></ds:Reference></ds:SignedInfo>",
-	                id, xsig_digests[0].uri, dv);
+	rc = buf_cat(si, "\"></ds:SignatureMethod><ds:Reference URI=\"#", id, "\"><ds:Transforms>"
+	             "<ds:Transform Algorithm=\"" XSIG_ENVELOPED "\"></ds:Transform>"
+	             "<ds:Transform Algorithm=\"" XSIG_EXC "\"></ds:Transform></ds:Transforms>"
+	             "<ds:DigestMethod Algorithm=\"", xsig_digests[0].uri, "\"></ds:DigestMethod><ds:DigestValue>",
+	             dv, "</ds:DigestValue></ds:Reference></ds:SignedInfo>", (char *)NULL);
 	free(dv);
 	if (rc != TL_OK || si->data == NULL)
 		return tl_err_set(err, rc != TL_OK ? rc : TL_ENOMEM, "the signature's SignedInfo does not fit");
@@ -637,7 +636,7 @@ int xsig_sign_c14n(struct buf *out, const char *elem, size_t len, size_t at, con
 	buf_puts(out, "<ds:Signature xmlns:ds=\"" XSIG_NS "\"><ds:SignedInfo>");
 	buf_append(out, si.data + strlen("<ds:SignedInfo xmlns:ds=\"" XSIG_NS "\">"),
 	           si.len - strlen("<ds:SignedInfo xmlns:ds=\"" XSIG_NS "\">"));
-	buf_printf(out, "<ds:SignatureValue>%s</ds:SignatureValue></ds:Signature>", sv);
+	buf_cat(out, "<ds:SignatureValue>", sv, "</ds:SignatureValue></ds:Signature>", (char *)NULL);
 	if (buf_append(out, elem + at, len - at) != TL_OK)
 		rc = tl_err_set(err, TL_ENOMEM, "out of memory signing");
 out:

@@ -54,6 +54,32 @@ START_TEST(buf_printf_fits_grows_and_refuses)
 }
 END_TEST
 
+/* buf_cat: the strings in order, growing; refused as a whole past the limit. */
+START_TEST(buf_cat_appends_all_or_nothing)
+{
+	struct buf b;
+	char big[600];
+
+	buf_init(&b, 1000);
+	ck_assert_int_eq(buf_cat(&b, (char *)NULL), TL_OK);
+	ck_assert_uint_eq(b.len, 0);
+	ck_assert_int_eq(buf_cat(&b, "ID=\"", "_ab", "\"", "", (char *)NULL), TL_OK);
+	ck_assert_str_eq(b.data, "ID=\"_ab\"");
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	ck_assert_int_eq(buf_cat(&b, "<", big, ">", (char *)NULL), TL_OK); /* grows past 256 */
+	ck_assert_uint_eq(b.len, 8 + 601);
+	ck_assert_int_eq(b.data[b.len - 1], '>');
+	ck_assert_int_eq(b.data[b.len], '\0');
+	/* 609 + 1 + 599 > 1000: nothing of it kept, not even the first string */
+	ck_assert_int_eq(buf_cat(&b, "!", big, (char *)NULL), TL_ELIMIT);
+	ck_assert_uint_eq(b.len, 609);
+	ck_assert_int_eq(b.data[b.len], '\0');
+	ck_assert(strchr(b.data, '!') == NULL);
+	buf_free(&b);
+}
+END_TEST
+
 START_TEST(buf_escapes_xml)
 {
 	struct buf b;
@@ -203,6 +229,7 @@ int main(void)
 
 	tcase_add_test(tc, buf_refuses_past_limit);
 	tcase_add_test(tc, buf_printf_fits_grows_and_refuses);
+	tcase_add_test(tc, buf_cat_appends_all_or_nothing);
 	tcase_add_test(tc, buf_escapes_xml);
 	tcase_add_test(tc, err_maps_exit_and_http);
 	tcase_add_test(tc, util_times_and_durations);

@@ -27,6 +27,13 @@ void buf_reset(struct buf *b);
 int buf_append(struct buf *b, const void *p, size_t n);
 int buf_puts(struct buf *b, const char *s);
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/*
+ * Append the strings given, in order, up to a NULL: what buf_printf with
+ * only %s would write, without formatting (glibc's printf costs tens of
+ * instructions a byte of literal text).  All or nothing: past the limit
+ * TL_ELIMIT, TL_ENOMEM, and b unchanged.
+ */
+int buf_cat(struct buf *b, ...) __attribute__((sentinel));
 /* Append s with XML escaping of & < > " (for text and attribute values). */
 int buf_xml_escape(struct buf *b, const char *s);
 /* Hand the memory to the caller (free() it); b becomes empty. */
