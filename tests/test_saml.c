@@ -49,6 +49,25 @@ START_TEST(fields)
 	ck_assert_int_eq(bad, SAML_FIELD_TOO_LONG);
 	/* a prefix of another name is not the name */
 	ck_assert_ptr_null(saml_field("SAMLRequestX=1", 14, "SAMLRequest", 100, &bad));
+	/* both cases of hex digits; %2B stays a plus, %20 and + a space; the field ends at & */
+	v = saml_field("R=%3d%3D%2b%2B%20+%41&x=1", 25, "R", 100, &bad);
+	ck_assert_str_eq(v, "==++  A");
+	free(v);
+	v = saml_field("R=", 2, "R", 100, &bad); /* present and empty */
+	ck_assert_str_eq(v, "");
+	free(v);
+	/* a percent sign without two hex digits after it, at the end of the field or the form */
+	static const char *const broken[] = { "R=ab%", "R=ab%4", "R=%4&x=1", "R=%G1", "R=%1g", "R=%@0" };
+	for (size_t i = 0; i < sizeof(broken) / sizeof(broken[0]); i++) {
+		ck_assert_ptr_null(saml_field(broken[i], strlen(broken[i]), "R", 100, &bad));
+		ck_assert_int_eq(bad, SAML_FIELD_MALFORMED);
+	}
+	/* the length given is the form's end, not the NUL: nothing past it is read */
+	v = saml_field("R=abc%41", 5, "R", 100, &bad);
+	ck_assert_str_eq(v, "abc");
+	free(v);
+	ck_assert_ptr_null(saml_field("R=abc%41", 7, "R", 100, &bad));
+	ck_assert_int_eq(bad, SAML_FIELD_MALFORMED);
 }
 END_TEST
 
