@@ -34,6 +34,40 @@ static int audit_hash(json_t *rec, char hex[65])
 	return 0;
 }
 
+/*
+ * *text is a record's canonical JSON without "hash"; hash it into hex and
+ * put the member where json_dumps would with JSON_SORT_KEYS, before the
+ * top-level "prev" (the keys after it, seq, subject and time, and those
+ * before, action, actor and details, sort around "hash").  The top-level
+ * ,"prev":" is the last one in the text: one inside details comes before
+ * it, and within a string every quote is escaped.  0, or -1 without memory.
+ */
+static int audit_splice_hash(char **text, char hex[65])
+{
+	static const char mark[] = ",\"prev\":\"";
+	unsigned char d[UTIL_SHA256_LEN];
+	size_t len = strlen(*text), at;
+	char *p, *last = NULL, *out;
+
+	util_sha256(*text, len, d);
+	util_hex(d, sizeof(d), hex);
+	for (p = *text; (p = strstr(p, mark)) != NULL; p++)
+		last = p;
+	if (last == NULL)
+		return -1;
+	at = (size_t)(last - *text);
+	if ((out = malloc(len + sizeof(",\"hash\":\"\"") + 64)) == NULL)
+		return -1;
+	memcpy(out, *text, at);
+	memcpy(out + at, ",\"hash\":\"", 9);
+	memcpy(out + at + 9, hex, 64);
+	out[at + 73] = '"';
+	memcpy(out + at + 74, *text + at, len - at + 1);
+	free(*text);
+	*text = out;
+	return 0;
+}
+
 static void audit_fail(struct store_txn *txn, int code, const char *msg)
 {
 	if (txn->rc == TL_OK)
@@ -62,13 +96,13 @@ static uint64_t audit_append_at(struct store_txn *txn, time_t t, const char *act
 	rec = json_pack("{s:I, s:s, s:s, s:s, s:s, s:O?, s:s}", "seq", (json_int_t)seq, "time", when,
 	                "actor", actor, "action", action, "subject", subject ? subject : "",
 	                "details", details, "prev", prev);
-	if (rec == NULL || audit_hash(rec, hash) != 0 ||
-	    json_object_set_new(rec, "hash", json_string(hash)) != 0) {
+	if (rec == NULL) {
 		audit_fail(txn, TL_ENOMEM, "cannot build a record");
 		goto out;
 	}
-	s = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
-	if (s == NULL) {
+	/* the canonical text without "hash" is hashed, and the member spliced into it */
+	if ((s = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII)) == NULL ||
+	    audit_splice_hash(&s, hash) != 0) {
 		audit_fail(txn, TL_ENOMEM, "cannot serialise a record");
 		goto out;
 	}

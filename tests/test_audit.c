@@ -89,6 +89,53 @@ START_TEST(audit_intact_chain_verifies)
 }
 END_TEST
 
+/*
+ * A record's stored text is its canonical JSON (sorted keys, compact,
+ * ASCII) with "hash" in its place, whatever the details hold: a nested
+ * "prev", quotes, the marker itself inside strings, non-ASCII text.
+ */
+START_TEST(audit_record_text_is_canonical)
+{
+	static const char *const subjects[] = { "https://sp.example.se", ",\"prev\":\"x",
+	                                        "s\u00e5 \"citat\" \\", "" };
+	struct audit_verdict v;
+	struct store_txn txn;
+	struct store_val val;
+	struct tl_err err;
+	unsigned char key[8];
+
+	ck_assert_int_eq(store_txn_begin(st, &txn, 0, &err), TL_OK);
+	for (size_t i = 0; i < sizeof(subjects) / sizeof(subjects[0]); i++) {
+		json_t *d = json_pack("{s:{s:s, s:[s]}, s:s, s:s}", "inner", "prev", "\",\"prev\":\"", "l",
+		                      "\",\"hash\":\"", "prev", subjects[i], "\u00f6", "\"}");
+		ck_assert_ptr_nonnull(d);
+		ck_assert_uint_eq(audit_append(&txn, "operator:\"q\"", "test.canonical", subjects[i], d), 6 + i);
+		json_decref(d);
+	}
+	ck_assert_int_eq(audit_append(&txn, "operator:test", "test.null", NULL, NULL), 10);
+	ck_assert_int_eq(store_commit(&txn, &err), TL_OK);
+	ck_assert_int_eq(store_txn_begin(st, &txn, 1, &err), TL_OK);
+	for (uint64_t seq = 1; seq <= 10; seq++) {
+		json_t *rec;
+		char *canon;
+		store_be64(key, seq);
+		ck_assert_int_eq(store_get(&txn, STORE_DB_AUDIT, key, 8, &val), TL_OK);
+		rec = json_loadb(val.data, val.len, 0, NULL);
+		ck_assert_ptr_nonnull(rec);
+		ck_assert_uint_eq(strlen(json_string_value(json_object_get(rec, "hash"))), 64);
+		canon = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+		ck_assert_uint_eq(strlen(canon), val.len);
+		ck_assert(memcmp(canon, val.data, val.len) == 0);
+		free(canon);
+		json_decref(rec);
+	}
+	store_abort(&txn);
+	ck_assert_int_eq(verify(&v), TL_OK);
+	ck_assert_uint_eq(v.records, 10);
+	ck_assert_uint_eq(v.bad_seq, 0);
+}
+END_TEST
+
 START_TEST(audit_detects_changed_record)
 {
 	struct audit_verdict v;
@@ -263,6 +310,7 @@ int main(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, audit_intact_chain_verifies);
+	tcase_add_test(tc, audit_record_text_is_canonical);
 	tcase_add_test(tc, audit_detects_changed_record);
 	tcase_add_test(tc, audit_detects_removed_record);
 	tcase_add_test(tc, audit_detects_removed_tail);
