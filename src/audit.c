@@ -14,11 +14,19 @@
 #define AUDIT_HEAD_KEY "audit_head"
 #define AUDIT_GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
 
+/* SHA-256 of a record's canonical text, in hex. */
+static void audit_text_hash(const char *s, size_t len, char hex[65])
+{
+	unsigned char d[UTIL_SHA256_LEN];
+
+	util_sha256(s, len, d);
+	util_hex(d, sizeof(d), hex);
+}
+
 /* Hash of the record's canonical JSON without its "hash" member. */
 static int audit_hash(json_t *rec, char hex[65])
 {
 	json_t *copy = json_deep_copy(rec);
-	unsigned char d[UTIL_SHA256_LEN];
 	char *s;
 
 	if (copy == NULL)
@@ -28,8 +36,7 @@ static int audit_hash(json_t *rec, char hex[65])
 	json_decref(copy);
 	if (s == NULL)
 		return -1;
-	util_sha256(s, strlen(s), d);
-	util_hex(d, sizeof(d), hex);
+	audit_text_hash(s, strlen(s), hex);
 	free(s);
 	return 0;
 }
@@ -45,12 +52,10 @@ static int audit_hash(json_t *rec, char hex[65])
 static int audit_splice_hash(char **text, char hex[65])
 {
 	static const char mark[] = ",\"prev\":\"";
-	unsigned char d[UTIL_SHA256_LEN];
 	size_t len = strlen(*text), at;
 	char *p, *last = NULL, *out;
 
-	util_sha256(*text, len, d);
-	util_hex(d, sizeof(d), hex);
+	audit_text_hash(*text, len, hex);
 	for (p = *text; (p = strstr(p, mark)) != NULL; p++)
 		last = p;
 	if (last == NULL)

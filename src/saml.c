@@ -16,45 +16,6 @@
 
 /* ---- fields ----------------------------------------------------------- */
 
-static int saml_hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20; /* a-f and A-F alike */
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/*
- * Form decoding of s[0..n) into a new string, in one pass: '+' is a space,
- * %XX the byte XX.  NULL for a '%' without two hex digits (or no memory).
- */
-static char *saml_form_decode(const char *s, size_t n)
-{
-	char *out = malloc(n + 1), *o = out;
-
-	if (out == NULL)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '+') {
-			*o++ = ' ';
-		} else if (c != '%') {
-			*o++ = (char)c;
-		} else {
-			int hi = i + 2 < n ? saml_hexval((unsigned char)s[i + 1]) : -1;
-			int lo = hi < 0 ? -1 : saml_hexval((unsigned char)s[i + 2]);
-			if (lo < 0) {
-				free(out);
-				return NULL;
-			}
-			*o++ = (char)(hi << 4 | lo);
-			i += 2;
-		}
-	}
-	*o = '\0';
-	return out;
-}
-
 char *saml_field(const char *form, size_t len, const char *name, size_t max, int *bad)
 {
 	size_t nlen = strlen(name);
@@ -74,7 +35,7 @@ char *saml_field(const char *form, size_t len, const char *name, size_t max, int
 				*bad = SAML_FIELD_TOO_LONG;
 				return NULL;
 			}
-			if ((v = saml_form_decode(eq + 1, vlen)) == NULL)
+			if ((v = util_form_decode(eq + 1, vlen)) == NULL)
 				*bad = SAML_FIELD_MALFORMED;
 			return v;
 		}

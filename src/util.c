@@ -345,7 +345,8 @@ int util_random(void *p, size_t n, struct tl_err *err)
 	return TL_OK;
 }
 
-char *util_url_decode(const char *s, size_t len)
+/* Percent-decoding in one pass; plus: '+' is a space (form encoding). */
+static char *util_pct_decode(const char *s, size_t len, int plus)
 {
 	char *out = malloc(len + 1), *o = out;
 
@@ -365,11 +366,21 @@ char *util_url_decode(const char *s, size_t len)
 			*o++ = (char)(hi << 4 | lo);
 			i += 2;
 		} else {
-			*o++ = s[i];
+			*o++ = plus && s[i] == '+' ? ' ' : s[i];
 		}
 	}
 	*o = '\0';
 	return out;
+}
+
+char *util_url_decode(const char *s, size_t len)
+{
+	return util_pct_decode(s, len, 0);
+}
+
+char *util_form_decode(const char *s, size_t len)
+{
+	return util_pct_decode(s, len, 1);
 }
 
 char *util_url_encode(const char *s)

@@ -171,6 +171,14 @@ START_TEST(util_hex_url_sizes)
 	ck_assert_str_eq(s, "https://sp.example.org/sp");
 	free(s);
 	ck_assert_ptr_null(util_url_decode("%4", 2));
+	/* '+' is a space only in form values; %2B is a plus in both */
+	s = util_url_decode("a+b%2Bc", 7);
+	ck_assert_str_eq(s, "a+b+c");
+	free(s);
+	s = util_form_decode("a+b%2Bc", 7);
+	ck_assert_str_eq(s, "a b+c");
+	free(s);
+	ck_assert_ptr_null(util_form_decode("a+%", 3));
 	s = util_url_encode("https://a.b/c d");
 	ck_assert_str_eq(s, "https%3A%2F%2Fa.b%2Fc%20d");
 	free(s);

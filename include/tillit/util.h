@@ -76,6 +76,8 @@ int util_random(void *p, size_t n, struct tl_err *err);
 
 /* Percent-decode s into a new string (free() it); NULL if malformed. */
 char *util_url_decode(const char *s, size_t len);
+/* The same for a form value (application/x-www-form-urlencoded): '+' is a space too. */
+char *util_form_decode(const char *s, size_t len);
 /* Percent-encode s (RFC 3986 unreserved kept) into a new string; free() it. */
 char *util_url_encode(const char *s);
 
