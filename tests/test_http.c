@@ -8,6 +8,7 @@
 
 #include "tillit/conf.h"
 #include "tillit/ctx.h"
+#include "tillit/buf.h"
 #include "tillit/http.h"
 #include "tillit/pub.h"
 #include "tillit/store.h"
@@ -506,6 +507,34 @@ START_TEST(test_limits)
 	ck_assert_int_eq(r.status, 414);
 	assert_security_headers(&r);
 	resp_free(&r);
+
+	/*
+	 * the longest target served, with 16 KB of headers besides (browsers
+	 * send a few KB): both fit in libmicrohttpd's per-connection memory,
+	 * and the request reaches the handler (an unknown entity: our 404)
+	 */
+	url[HTTP_URL_MAX] = '\0';
+	{
+		struct buf b;
+		int cfd = client_connect();
+		buf_init(&b, HTTP_URL_MAX + 32 * 1024);
+		buf_cat(&b, "GET ", url, " HTTP/1.1\r\nHost: test\r\n", (char *)NULL);
+		for (int i = 0; i < 16; i++) {
+			char line[1024];
+			memset(line, 'c', sizeof(line) - 1);
+			line[sizeof(line) - 1] = '\0';
+			buf_printf(&b, "X-Pad-%d: %s\r\n", i, line + 12);
+		}
+		ck_assert_int_eq(buf_puts(&b, "\r\n"), TL_OK);
+		ck_assert_uint_gt(b.len, HTTP_URL_MAX + 16 * 1000);
+		client_send(cfd, b.data, b.len);
+		client_read(cfd, 0, &r);
+		ck_assert_int_eq(r.status, 404);
+		assert_security_headers(&r);
+		resp_free(&r);
+		buf_free(&b);
+		close(cfd);
+	}
 	free(url);
 }
 END_TEST

@@ -37,8 +37,13 @@
 
 /* Longest request target (path and query, as sent) that is served. */
 #define HTTP_URL_MAX 8192
-/* libmicrohttpd's per-connection memory (request line and headers must fit). */
-#define HTTP_CONN_MEMORY (64 * 1024)
+/*
+ * libmicrohttpd's per-connection memory: the request line and headers must
+ * fit (a target of HTTP_URL_MAX and 16 KB of headers do; more headers get
+ * 431).  libmicrohttpd zeroes it for every request, so it costs time too:
+ * 64 KB took about 6 us more CPU per MDQ request than 32 KB (BENCHMARKS.md).
+ */
+#define HTTP_CONN_MEMORY (32 * 1024)
 /* Pending connections the listening socket queues. */
 #define HTTP_BACKLOG 1024
 
