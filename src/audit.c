@@ -51,8 +51,8 @@ static int audit_hash(json_t *rec, char hex[65])
  */
 static int audit_splice_hash(char **text, char hex[65])
 {
-	static const char mark[] = ",\"prev\":\"";
-	size_t len = strlen(*text), at;
+	static const char mark[] = ",\"prev\":\"", key[] = ",\"hash\":\"";
+	size_t len = strlen(*text), at, k = sizeof(key) - 1;
 	char *p, *last = NULL, *out;
 
 	audit_text_hash(*text, len, hex);
@@ -61,13 +61,14 @@ static int audit_splice_hash(char **text, char hex[65])
 	if (last == NULL)
 		return -1;
 	at = (size_t)(last - *text);
-	if ((out = malloc(len + sizeof(",\"hash\":\"\"") + 64)) == NULL)
+	/* text[0..at) ,"hash":"HEX" text[at..len] (its NUL included) */
+	if ((out = malloc(len + k + 64 + 2)) == NULL)
 		return -1;
 	memcpy(out, *text, at);
-	memcpy(out + at, ",\"hash\":\"", 9);
-	memcpy(out + at + 9, hex, 64);
-	out[at + 73] = '"';
-	memcpy(out + at + 74, *text + at, len - at + 1);
+	memcpy(out + at, key, k);
+	memcpy(out + at + k, hex, 64);
+	out[at + k + 64] = '"';
+	memcpy(out + at + k + 65, *text + at, len - at + 1);
 	free(*text);
 	*text = out;
 	return 0;

@@ -516,15 +516,14 @@ START_TEST(test_limits)
 	url[HTTP_URL_MAX] = '\0';
 	{
 		struct buf b;
+		char line[1024];
 		int cfd = client_connect();
+		memset(line, 'c', sizeof(line) - 1);
+		line[sizeof(line) - 1] = '\0';
 		buf_init(&b, HTTP_URL_MAX + 32 * 1024);
 		buf_cat(&b, "GET ", url, " HTTP/1.1\r\nHost: test\r\n", (char *)NULL);
-		for (int i = 0; i < 16; i++) {
-			char line[1024];
-			memset(line, 'c', sizeof(line) - 1);
-			line[sizeof(line) - 1] = '\0';
+		for (int i = 0; i < 16; i++)
 			buf_printf(&b, "X-Pad-%d: %s\r\n", i, line + 12);
-		}
 		ck_assert_int_eq(buf_puts(&b, "\r\n"), TL_OK);
 		ck_assert_uint_gt(b.len, HTTP_URL_MAX + 16 * 1000);
 		client_send(cfd, b.data, b.len);
