@@ -216,7 +216,7 @@ done
 sso() { awk -v k="$2" '$1 == k { print $2 }' "$B/sso.$1.txt"; }
 ssp() { sed -n "s/^ssp $2: .*CPU \([0-9.]*\) ms.*/\1/p" "$B/ssp.$1.txt"; }
 for r in 1 2 3; do
-	echo "- round $r: hub warm $(sso $r warm_hub_cpu_ms_per_login) ms CPU/login ($(sso $r warm_logins) logins, $(sso $r warm_failed) failed, $(sso $r warm_logins_per_s) logins/s; cold $(sso $r cold_hub_cpu_ms_per_login) ms; tillitd's maintenance thread, not counted: $(sso $r cold_hub_maintenance_cpu_s) s + $(sso $r warm_hub_maintenance_cpu_s) s); SimpleSAMLphp full $(ssp $r full) ms, session $(ssp $r session) ms; CPU stolen by the hypervisor: $(cut -d' ' -f1 "$B/stolen.$r")% during the hub's round, $(cut -d' ' -f2 "$B/stolen.$r")% during SimpleSAMLphp's" >>"$R"
+	echo "- round $r: hub warm $(sso $r warm_hub_cpu_ms_per_login) ms CPU/login, of it $(sso $r warm_hub_sys_ms_per_login) ms in the kernel ($(sso $r warm_logins) logins, $(sso $r warm_failed) failed, $(sso $r warm_logins_per_s) logins/s; cold $(sso $r cold_hub_cpu_ms_per_login) ms; tillitd's maintenance thread, not counted: $(sso $r cold_hub_maintenance_cpu_s) s + $(sso $r warm_hub_maintenance_cpu_s) s); SimpleSAMLphp full $(ssp $r full) ms, session $(ssp $r session) ms; CPU stolen by the hypervisor: $(cut -d' ' -f1 "$B/stolen.$r")% during the hub's round, $(cut -d' ' -f2 "$B/stolen.$r")% during SimpleSAMLphp's" >>"$R"
 done
 hub_m=$(for r in 1 2 3; do sso $r warm_hub_cpu_ms_per_login; done | med)
 full_m=$(for r in 1 2 3; do ssp $r full; done | med)
