@@ -29,6 +29,7 @@
 #include "tillit/audit.h"
 #include "tillit/ds.h"
 #include "tillit/log.h"
+#include "tillit/reg.h"
 #include "tillit/rel.h"
 #include "tillit/saml.h"
 #include "tillit/trust.h"
@@ -44,6 +45,7 @@
 #define SSO_ST_NO_AUTHN_CONTEXT "urn:oasis:names:tc:SAML:2.0:status:NoAuthnContext"
 #define SSO_ST_REQUEST_DENIED "urn:oasis:names:tc:SAML:2.0:status:RequestDenied"
 #define SSO_ST_NO_AVAILABLE_IDP "urn:oasis:names:tc:SAML:2.0:status:NoAvailableIDP"
+#define SSO_CERT_MAX 64        /* assurance classes read of one IdP's certification */
 #define SSO_ST_INVALID_NAMEID_POLICY "urn:oasis:names:tc:SAML:2.0:status:InvalidNameIDPolicy"
 #define SSO_ST_AUTHN_FAILED "urn:oasis:names:tc:SAML:2.0:status:AuthnFailed"
 #define SSO_ST_NO_PASSIVE "urn:oasis:names:tc:SAML:2.0:status:NoPassive"
@@ -554,6 +556,8 @@ static const char *sso_lasso_request_error(int lrc, unsigned *status)
 }
 
 static int sso_certified(struct hub *h, const char *idp, const char *cls);
+static int sso_certified_classes(struct hub *h, const char *idp, const char **cls, int max, void **mem);
+static int sso_class_meets(struct hub *h, const char *cls, const char *want, const char *cmp);
 
 /* Does every class the service asks for belong to a trust framework's levels? */
 static int sso_classes_owned(struct hub *h, const struct saml_request *q)
@@ -564,15 +568,25 @@ static int sso_classes_owned(struct hub *h, const struct saml_request *q)
 	return q->nclasses > 0;
 }
 
-/* May this IdP serve the login: certified for one of the levels asked for (if levels are asked for)? */
+/*
+ * May this IdP serve the login: when the service asks for levels, is it
+ * certified for a class that meets one of them under the request's
+ * Comparison (better: a stronger one; maximum: that one or a weaker one)?
+ */
 static int sso_fits(struct hub *h, const struct saml_request *q, int owned, const char *idp)
 {
+	const char *cls[SSO_CERT_MAX];
+	void *mem = NULL;
+	int n, fits = 0;
+
 	if (!owned)
 		return 1;
-	for (int i = 0; i < q->nclasses; i++)
-		if (sso_certified(h, idp, q->classes[i]))
-			return 1;
-	return 0;
+	n = sso_certified_classes(h, idp, cls, SSO_CERT_MAX, &mem);
+	for (int k = 0; k < n && !fits; k++)
+		for (int i = 0; i < q->nclasses && !fits; i++)
+			fits = sso_class_meets(h, cls[k], q->classes[i], q->comparison);
+	free(mem);
+	return fits;
 }
 
 /*
@@ -1203,33 +1217,50 @@ static int sso_check_assertion(struct hub *h, const struct saml_response *r,
 	return TL_OK;
 }
 
-/* Is (assurance-certification, cls) published for the IdP's approved version? */
-static int sso_certified(struct hub *h, const char *idp, const char *cls)
+/*
+ * The classes published as assurance-certification for the IdP's approved
+ * version, at most max of them, into cls; they point into *mem (free() it,
+ * also when none are found).  Returns how many.
+ */
+static int sso_certified_classes(struct hub *h, const char *idp, const char **cls, int max, void **mem)
 {
 	unsigned char sha1[UTIL_SHA1_LEN];
 	struct store_txn txn;
 	struct store_val v;
+	struct reg_head e;
 	struct trust_cert tc;
 	struct tl_err err = { 0 };
-	json_t *e;
 	unsigned version = 0;
-	int ok = 0;
+	int n = 0;
 
+	*mem = NULL;
 	util_sha1(idp, strlen(idp), sha1);
 	if (store_txn_begin(h->ctx->store, &txn, 1, &err) != TL_OK)
 		return 0;
-	if (store_get(&txn, STORE_DB_ENTITIES, sha1, UTIL_SHA1_LEN, &v) == TL_OK &&
-	    (e = json_loadb(v.data, v.len, 0, NULL)) != NULL) {
-		version = (unsigned)json_integer_value(json_object_get(e, "approved_version"));
-		json_decref(e);
+	if (store_get(&txn, STORE_DB_ENTITIES, sha1, UTIL_SHA1_LEN, &v) == TL_OK && reg_head_read(&v, &e) == TL_OK) {
+		version = e.approved_version;
+		reg_head_free(&e);
 	}
 	if (version > 0 && trust_cert_get(&txn, sha1, version, &tc, &err) == TL_OK) {
-		for (int i = 0; tc.publish[i] != NULL && tc.publish[i + 1] != NULL; i += 2)
-			if (strcmp(tc.publish[i], TF_ATTR_ASSURANCE) == 0 && strcmp(tc.publish[i + 1], cls) == 0)
-				ok = 1;
-		free(tc.mem);
+		for (int i = 0; tc.publish[i] != NULL && tc.publish[i + 1] != NULL && n < max; i += 2)
+			if (strcmp(tc.publish[i], TF_ATTR_ASSURANCE) == 0)
+				cls[n++] = tc.publish[i + 1];
+		*mem = tc.mem;
 	}
 	store_abort(&txn);
+	return n;
+}
+
+/* Is (assurance-certification, cls) published for the IdP's approved version? */
+static int sso_certified(struct hub *h, const char *idp, const char *cls)
+{
+	const char *have[SSO_CERT_MAX];
+	void *mem = NULL;
+	int n = sso_certified_classes(h, idp, have, SSO_CERT_MAX, &mem), ok = 0;
+
+	for (int i = 0; i < n && !ok; i++)
+		ok = strcmp(have[i], cls) == 0;
+	free(mem);
 	return ok;
 }
 

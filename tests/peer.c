@@ -251,7 +251,7 @@ int peer_sp_request(struct peer *p, const char *hub_idp, int binding, const char
 		LassoSamlp2RequestedAuthnContext *rac =
 			LASSO_SAMLP2_REQUESTED_AUTHN_CONTEXT(lasso_samlp2_requested_authn_context_new());
 		rac->AuthnContextClassRef = g_list_append(NULL, g_strdup(cls));
-		rac->Comparison = g_strdup("exact");
+		rac->Comparison = g_strdup(p->comparison != NULL ? p->comparison : "exact");
 		req->RequestedAuthnContext = rac;
 	}
 	if (idp != NULL) {

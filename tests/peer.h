@@ -28,6 +28,7 @@ struct peer {
 	char *key_pem, *cert_pem;     /* its key pair (PEM, malloc'd) */
 	LassoServer *server;          /* with the hub's metadata as its one provider */
 	char url[512];                /* base URL: endpoints are url + "/acs", "/sso", "/ds" */
+	const char *comparison;       /* an SP's RequestedAuthnContext Comparison (NULL: exact) */
 };
 
 /*

@@ -10,6 +10,7 @@
 #include "tltest.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,12 +22,14 @@
 #include <openssl/pem.h>
 
 #include "tillit/agr.h"
+#include "tillit/att.h"
 #include "tillit/audit.h"
 #include "tillit/hub.h"
 #include "tillit/keys.h"
 #include "tillit/reg.h"
 #include "tillit/saml.h"
 #include "tillit/store.h"
+#include "tillit/trust.h"
 #include "tillit/util.h"
 #include "tillit/xsig.h"
 
@@ -42,6 +45,17 @@
 #define SP5 "https://ds.example.se/sp"
 #define LOA3 "http://id.elegnamnden.se/loa/1.0/loa3"
 #define PPT "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
+/* the levels of tests' own framework (TEST_TF): l3 extends l2, l4 extends l3; IdP b holds l2 */
+#define TL2 "https://example.org/test-loa/l2"
+#define TL3 "https://example.org/test-loa/l3"
+#define TL4 "https://example.org/test-loa/l4"
+#define TEST_TF "[framework]\nid = test-loa\nversion = 1\ntitle = Test levels\nsource = test_hub.c\n" \
+	"applies = idp\n\n[level l2]\ntitle = L2\npublish = assurance-certification " TL2 "\n\n" \
+	"[level l3]\ntitle = L3\nextends = l2\npublish = assurance-certification " TL3 "\n\n" \
+	"[level l4]\ntitle = L4\nextends = l3\npublish = assurance-certification " TL4 "\n\n" \
+	"[attest T-L2]\nlevel = l2\ntext = The IdP authenticates at L2.\nevidence = a statement\n" \
+	"validity = P1Y\n\n[attest T-L3]\nlevel = l3\ntext = The IdP authenticates at L3.\n" \
+	"evidence = a statement\nvalidity = P1Y\n"
 
 #define OID_MAIL "urn:oid:0.9.2342.19200300.100.1.3"
 #define OID_EPPN "urn:oid:1.3.6.1.4.1.5923.1.1.1.6"
@@ -84,6 +98,54 @@ static void agreement(const char *sp, const char *names)
 		list[n++] = t;
 	ck_assert_msg(agr_set(&fx.ctx, sp, list, n, "test", &err) == TL_OK, "%s", err.msg);
 	free(copy);
+}
+
+/*
+ * The shipped frameworks and TEST_TF in DIR/frameworks, made ctx's; IdP b
+ * attested and certified for l2 (the attestation approved and its
+ * approved version evaluated, which is what the hub reads).
+ */
+static void certify_idp_b(void)
+{
+	char shipped[4096], dir[4200], path[4400];
+	struct tf_set *set = NULL;
+	struct trust_ref ref;
+	struct tl_err err;
+	struct dirent *e;
+	json_t *o = NULL;
+	long long id;
+	DIR *d;
+
+	trust_frameworks_dir(&fx.ctx, shipped, sizeof(shipped));
+	snprintf(dir, sizeof(dir), "%s/frameworks", fx.dir);
+	ck_assert_int_eq(util_mkdirs(dir, 0700, &err), TL_OK);
+	ck_assert_ptr_nonnull(d = opendir(shipped));
+	while ((e = readdir(d)) != NULL) {
+		char *text = NULL;
+		size_t len = strlen(e->d_name);
+		if (len < 4 || strcmp(e->d_name + len - 3, ".tf") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", shipped, e->d_name);
+		ck_assert_int_eq(util_read_file(path, 1 << 20, &text, &len, &err), TL_OK);
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		ck_assert_int_eq(util_write_atomic(path, text, len, 0600, &err), TL_OK);
+		free(text);
+	}
+	closedir(d);
+	snprintf(path, sizeof(path), "%s/test-loa.tf", dir);
+	ck_assert_int_eq(util_write_atomic(path, TEST_TF, strlen(TEST_TF), 0600, &err), TL_OK);
+	snprintf(fx.ctx.conf.frameworks_dir, sizeof(fx.ctx.conf.frameworks_dir), "%s", dir);
+	ck_assert_msg(trust_load(&fx.ctx, &set, &err) == TL_OK, "%s", err.msg);
+	ck_assert_msg(att_submit(&fx.ctx, set, IDP_B, "test-loa/T-L2", "statement", 9, "statement.txt", 0, &o,
+	                         &err) == TL_OK, "%s", err.msg);
+	id = json_integer_value(json_object_get(o, "id"));
+	json_decref(o);
+	ck_assert_msg(att_decide(&fx.ctx, set, id, ATT_APPROVE, NULL, &o, &err) == TL_OK, "%s", err.msg);
+	json_decref(o);
+	util_sha1(IDP_B, strlen(IDP_B), ref.sha1);
+	ref.version = 1;
+	ck_assert_msg(trust_refresh(&fx.ctx, set, &ref, 1, &err) == TL_OK, "%s", err.msg);
+	tf_set_free(set);
 }
 
 static char *hub_get(enum hub_route r)
@@ -147,6 +209,7 @@ static void global_setup(void)
 	agreement(SP1, "mail,eduPersonPrincipalName,subject-id,pairwise-id,eduPersonScopedAffiliation");
 	agreement(SP2, "mail,displayName");
 	agreement(SP3, "mail");
+	certify_idp_b();
 
 	ck_assert_msg(hub_open(&hub, &fx.ctx, &err) == TL_OK, "%s", err.msg);
 	idp_md = hub_get(HUB_IDP_METADATA);
@@ -860,6 +923,64 @@ START_TEST(higher_assurance_than_certified_gets_no_authn_context)
 }
 END_TEST
 
+/* The first answer of the hub to sp's request for cls under cmp: where it went (IdP a or b), or its SAML error. */
+static void first_answer(const char *cmp, const char *cls, const char *expect)
+{
+	char *url, *body, *id;
+	struct hub_response rs;
+
+	sp2.comparison = cmp;
+	ck_assert_int_eq(peer_sp_request(&sp2, HUB_IDP, 0, NULL, cls, NULL, &url, &body, &id), 0);
+	sp2.comparison = NULL;
+	call(HUB_SSO, "GET", strchr(url, '?') + 1, NULL, NULL, &rs);
+	if (strcmp(expect, "NoAuthnContext") == 0) {
+		struct result r;
+		ck_assert_msg(rs.status == 200, "%s %s: %u %s", cmp, cls, rs.status, rs.body);
+		memset(&r, 0, sizeof(r));
+		ck_assert_int_eq(peer_sp_accept(&sp2, rs.body, &r.status, &r.status2, &r.attrs, &r.name_id, &r.cls), 0);
+		ck_assert_str_eq(r.status2, "urn:oasis:names:tc:SAML:2.0:status:NoAuthnContext");
+		result_free(&r);
+	} else {
+		char sso[600];
+		snprintf(sso, sizeof(sso), "%s/sso?", strcmp(expect, IDP_A) == 0 ? idp_a.url : idp_b.url);
+		ck_assert_msg(rs.status == 302 && rs.location != NULL && strncmp(rs.location, sso, strlen(sso)) == 0,
+		              "%s %s: %u to %s", cmp, cls, rs.status, rs.location ? rs.location : "(none)");
+	}
+	hub_response_free(&rs);
+	free(url);
+	free(body);
+	free(id);
+}
+
+START_TEST(comparison_picks_the_idps_that_can_meet_it)
+{
+	struct result r;
+	char *q, *body;
+
+	/* IdP b is certified for l2 only (l2 < l3 < l4), IdP a for nothing: the one that fits gets no page */
+	first_answer("exact", TL2, IDP_B);
+	first_answer("minimum", TL2, IDP_B);
+	first_answer("exact", TL3, "NoAuthnContext");
+	first_answer("minimum", TL3, "NoAuthnContext");
+	/* better than l2 needs l3 or l4: nobody can, so nobody is asked */
+	first_answer("better", TL2, "NoAuthnContext");
+	/* at most l3 (or l4): l2 will do */
+	first_answer("maximum", TL3, IDP_B);
+	first_answer("maximum", TL4, IDP_B);
+	/* and the login goes through with the class IdP b states */
+	sp2.comparison = "maximum";
+	q = to_idp(&sp2, 0, "relay-1", TL3, NULL, IDP_B);
+	sp2.comparison = NULL;
+	ck_assert_int_eq(peer_idp_respond(&idp_b, q, ATTRS_A, "user-anna", TL2, 3, &body, NULL), 0);
+	acs_to_sp(&sp2, body, &r);
+	ck_assert_str_eq(r.status, "urn:oasis:names:tc:SAML:2.0:status:Success");
+	ck_assert_str_eq(r.cls, TL2);
+	result_free(&r);
+	free(q);
+	free(body);
+}
+END_TEST
+
 static void sso_bad(const char *method, const char *query, const char *body, unsigned status,
                     const char *why)
 {
@@ -1418,6 +1539,7 @@ int main(void)
 	tcase_add_test(tc, expired_response_is_refused);
 	tcase_add_test(tc, unsolicited_response_is_refused);
 	tcase_add_test(tc, higher_assurance_than_certified_gets_no_authn_context);
+	tcase_add_test(tc, comparison_picks_the_idps_that_can_meet_it);
 	tcase_add_test(tc, bad_requests_are_refused_and_leave_nothing);
 	tcase_add_test(tc, request_replay_is_refused);
 	tcase_add_test(tc, login_is_audited_with_attribute_names);
