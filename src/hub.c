@@ -439,12 +439,57 @@ static const char HUB_MD_HEAD[] =
 	"    xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\"\n"
 	"    entityID=\"";
 
-/* The hub's IdP metadata; with the members' scopes when d is not NULL. */
+struct hub_scope {
+	const char *scope;
+	int regexp;
+};
+
+static int hub_scope_cmp(const void *pa, const void *pb)
+{
+	const struct hub_scope *a = pa, *b = pb;
+	int c = strcmp(a->scope, b->scope);
+
+	return c != 0 ? c : a->regexp - b->regexp;
+}
+
+/*
+ * Every member IdP's scopes, each once, in order, as shibmd:Scope
+ * elements into b.  Returns TL_ENOMEM (and writes nothing) when the list
+ * cannot be allocated.
+ */
+static int hub_md_scopes(struct buf *b, const struct hub_dir *d)
+{
+	struct hub_scope *all;
+	size_t n = 0;
+
+	for (size_t i = 0; i < d->n; i++)
+		n += (size_t)d->idps[i].nscopes;
+	if (n == 0)
+		return TL_OK;
+	if ((all = malloc(n * sizeof(*all))) == NULL)
+		return TL_ENOMEM;
+	n = 0;
+	for (size_t i = 0; i < d->n; i++)
+		for (int k = 0; k < d->idps[i].nscopes; k++) {
+			all[n].scope = d->idps[i].scopes[k];
+			all[n++].regexp = d->idps[i].scope_regexp[k];
+		}
+	qsort(all, n, sizeof(*all), hub_scope_cmp);
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0 && hub_scope_cmp(&all[i - 1], &all[i]) == 0)
+			continue;
+		buf_puts(b, all[i].regexp ? "      <shibmd:Scope regexp=\"true\">" : "      <shibmd:Scope regexp=\"false\">");
+		buf_xml_escape(b, all[i].scope);
+		buf_puts(b, "</shibmd:Scope>\n");
+	}
+	free(all);
+	return TL_OK;
+}
+
+/* The hub's IdP metadata; with the members' scopes when d is not NULL.  NULL when out of memory. */
 static char *hub_idp_metadata(const struct hub *h, const struct hub_dir *d, size_t *len)
 {
 	struct buf b;
-	const char *seen[4096];
-	size_t nseen = 0;
 
 	buf_init(&b, 16 << 20);
 	buf_puts(&b, HUB_MD_HEAD);
@@ -453,20 +498,9 @@ static char *hub_idp_metadata(const struct hub *h, const struct hub_dir *d, size
 	               " WantAuthnRequestsSigned=\"%s\">\n    <md:Extensions>\n",
 	           h->ctx->conf.require_signed_authn_requests ? "true" : "false");
 	/* services check scoped attributes against these: every member IdP's scopes */
-	for (size_t i = 0; d != NULL && i < d->n; i++) {
-		for (int k = 0; k < d->idps[i].nscopes; k++) {
-			size_t j;
-			for (j = 0; j < nseen; j++)
-				if (strcmp(seen[j], d->idps[i].scopes[k]) == 0)
-					break;
-			if (j < nseen)
-				continue;
-			if (nseen < sizeof(seen) / sizeof(seen[0]))
-				seen[nseen++] = d->idps[i].scopes[k];
-			buf_printf(&b, "      <shibmd:Scope regexp=\"%s\">", d->idps[i].scope_regexp[k] ? "true" : "false");
-			buf_xml_escape(&b, d->idps[i].scopes[k]);
-			buf_puts(&b, "</shibmd:Scope>\n");
-		}
+	if (d != NULL && hub_md_scopes(&b, d) != TL_OK) {
+		buf_free(&b);
+		return NULL;
 	}
 	hub_md_uiinfo(&b, h, "login", "inloggning");
 	buf_puts(&b, "    </md:Extensions>\n");

@@ -1150,14 +1150,20 @@ static char *crafted_request(const char *extra, const char *inner, const char *d
 START_TEST(hidden_idps_are_not_listed)
 {
 	struct peer idp_c;
+	/* it shares IdP a's scope: the hub's metadata lists that scope once */
 	struct peer_opts oc = { .categories = "http://refeds.org/category/hide-from-discovery",
-	                        .name_sv = "Kommun C", .name_en = "Municipality C" };
+	                        .name_sv = "Kommun C", .name_en = "Municipality C", .scope = "kommun-a.example.se" };
 	struct hub_response rs;
-	char *q, query[512];
+	char *q, query[512], *md;
 
 	ck_assert_int_eq(peer_make(&idp_c, 1, "https://idp.kommun-c.example.se/idp",
 	                           "https://idp.kommun-c.example.se", fx.dir, &oc, NULL), 0);
 	register_entity("kommun-b", &idp_c);
+	md = hub_get(HUB_IDP_METADATA);
+	ck_assert_int_eq(count(md, "<shibmd:Scope regexp=\"false\">kommun-a.example.se</shibmd:Scope>"), 1);
+	ck_assert_int_eq(count(md, "<shibmd:Scope regexp=\"false\">kommun-b.example.se</shibmd:Scope>"), 1);
+	ck_assert_int_eq(count(md, "<shibmd:Scope "), 2);
+	free(md);
 	q = crafted_request_ex("", "", BASE "/idp/sso", time(NULL), NULL);
 	call(HUB_SSO, "POST", NULL, q, NULL, &rs);
 	ck_assert_msg(rs.status == 302, "%u %s", rs.status, rs.body);
