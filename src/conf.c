@@ -76,6 +76,8 @@ static const struct conf_key conf_keys[] = {
 	  "Validity of the assertions the hub issues (Conditions NotOnOrAfter = issue time + this)." },
 	{ "encrypt_assertions", CT_BOOL, OFF(encrypt_assertions), 0, 1, "yes",
 	  "Encrypt assertions to services whose metadata holds an encryption key." },
+	{ "sign_assertions", CT_BOOL, OFF(sign_assertions), 0, 1, "yes",
+	  "Sign each assertion to a service besides the Response that carries it; no: only for services whose metadata says WantAssertionsSigned=\"true\" (the Response is always signed, and its signature covers the assertion)." },
 	{ "require_signed_authn_requests", CT_BOOL, OFF(require_signed_authn_requests), 0, 1, "no",
 	  "Refuse unsigned AuthnRequests from every service (a service whose metadata says AuthnRequestsSigned is always held to it)." },
 	{ "provider_cache_size", CT_INT, OFF(provider_cache_size), 1, 1000000, "1000",

@@ -177,9 +177,10 @@ struct hub_resp_in {
 	int nattrs;
 	EVP_PKEY *enc;                    /* encrypt the assertion to this key (NULL: do not) */
 	int gcm;                          /* with AES-256-GCM (else CBC) */
+	int sign_assertion;               /* sign the assertion too (the Response always is) */
 };
 
-/* The Response, signed (assertion, then Response), as base64 (free()). */
+/* The Response, signed (the assertion if in->sign_assertion, then the Response), as base64 (free()). */
 int hub_resp_build(struct hub *h, const struct hub_resp_in *in, char **b64, struct tl_err *err);
 /* Build it and answer with the auto-submitting form to in->acs (or an error page). */
 void hub_resp_send(struct hub *h, struct hub_response *rs, const struct hub_resp_in *in);

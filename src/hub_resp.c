@@ -1,7 +1,8 @@
 /*
  * hub_resp.c - the hub's Responses to services: written here, the
- * assertion signed, encrypted when the service has a key for it, the
- * Response signed (xsig.h), and delivered by the auto-submitting form.
+ * assertion signed (unless the caller says not to), encrypted when the
+ * service has a key for it, the Response signed (xsig.h), and delivered
+ * by the auto-submitting form.
  *
  * (lasso would build them too, but it copies the RSA key for every
  * signature under OpenSSL 3, which costs more than the rest of a login.)
@@ -147,9 +148,17 @@ int hub_resp_build(struct hub *h, const struct hub_resp_in *in, char **b64, stru
 	buf_init(&r, HUB_STATE_MAX * 8);
 	buf_init(&sr, HUB_STATE_MAX * 8);
 	if (in->status2 == NULL) {
-		/* the assertion, signed, then encrypted when the service has a key for it */
+		/* the assertion, signed if asked, then encrypted when the service has a key for it */
 		resp_assertion(h, &a, in, aid, now, &a_at);
-		if (a.data == NULL || (rc = xsig_sign_c14n(&sa, a.data, a.len, a_at, aid, &h->sign_pkey, err)) != TL_OK)
+		if (a.data == NULL) {
+			rc = tl_err_set(err, TL_ENOMEM, "out of memory writing the assertion");
+			goto fail;
+		}
+		if (in->sign_assertion)
+			rc = xsig_sign_c14n(&sa, a.data, a.len, a_at, aid, &h->sign_pkey, err);
+		else if (buf_append(&sa, a.data, a.len) != TL_OK)
+			rc = tl_err_set(err, TL_ENOMEM, "out of memory writing the assertion");
+		if (rc != TL_OK)
 			goto fail;
 		if (in->enc != NULL &&
 		    (rc = xsig_encrypt_c14n(&ea, sa.data, sa.len, in->enc, in->gcm,

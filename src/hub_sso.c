@@ -1308,6 +1308,14 @@ static const char *sso_assurance(struct hub *h, const char *idp, const char *cls
 	return NULL;
 }
 
+/* Is the assertion for this service signed: sign_assertions, or its metadata's WantAssertionsSigned? */
+static int sso_sign_assertion(const struct hub *h, const struct mdm_entity *sp)
+{
+	const struct mdm_role *r = mdm_role(sp, MDM_ROLE_SP);
+
+	return h->ctx->conf.sign_assertions || (r != NULL && r->want_assertions_signed == 1);
+}
+
 /* What the hub tells the service about the person, and the audit's list of names. */
 struct sso_release {
 	const char *sp, *idp, *user;      /* user: the stable key, or the IdP's NameID */
@@ -1682,6 +1690,7 @@ void hub_acs(struct hub *h, const struct hub_request *rq, struct hub_response *r
 		in.nattrs = x.nout;
 		in.enc = h->idp_side.encrypt ? spe->enc : NULL;
 		in.gcm = spe->gcm;
+		in.sign_assertion = sso_sign_assertion(h, spe->model);
 		hub_resp_send(h, rs, &in);
 	}
 	/*

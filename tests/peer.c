@@ -115,8 +115,8 @@ static char *peer_metadata(int is_idp, const char *id, const char *url, const ch
 		buf_puts(&b, "    </md:Extensions>\n");
 	} else {
 		buf_printf(&b, "  <md:SPSSODescriptor protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\" "
-		               "AuthnRequestsSigned=\"%s\" WantAssertionsSigned=\"true\">\n    <md:Extensions>\n",
-		           o->sign_requests ? "true" : "false");
+		               "AuthnRequestsSigned=\"%s\" WantAssertionsSigned=\"%s\">\n    <md:Extensions>\n",
+		           o->sign_requests ? "true" : "false", o->unsigned_assertions ? "false" : "true");
 		if (o->discovery != NULL)
 			buf_printf(&b, "      <idpdisc:DiscoveryResponse Binding=\"urn:oasis:names:tc:SAML:profiles:SSO:"
 			               "idp-discovery-protocol\" Location=\"%s\" index=\"0\"/>\n", o->discovery);

@@ -18,6 +18,7 @@ struct peer_opts {
 	const char *categories;       /* entity categories, comma-separated URIs */
 	const char *nameid_format;    /* SP: NameIDFormat in its metadata */
 	const char *discovery;        /* SP: a DiscoveryResponse URL */
+	int unsigned_assertions;      /* SP: WantAssertionsSigned="false" (else "true") */
 	const char *scope;            /* IdP: shibmd:Scope */
 	const char *name_sv, *name_en;/* IdP: mdui:DisplayName */
 };

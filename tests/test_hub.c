@@ -43,6 +43,7 @@
 #define SP3 "https://suspended.example.se/sp"
 #define SP4 "https://unknown.example.se/sp"
 #define SP5 "https://ds.example.se/sp"
+#define SP6 "https://plain.example.se/sp"
 #define LOA3 "http://id.elegnamnden.se/loa/1.0/loa3"
 #define PPT "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
 /* the levels of tests' own framework (TEST_TF): l3 extends l2, l4 extends l3; IdP b holds l2 */
@@ -69,7 +70,7 @@
 	OID_AFFIL "=staff@evil.example.org\n"
 
 static struct fixture fx;
-static struct peer idp_a, idp_b, sp1, sp2, sp3, sp4, sp5;
+static struct peer idp_a, idp_b, sp1, sp2, sp3, sp4, sp5, sp6;
 static struct hub *hub;
 
 /* ---- setup (once, in the parent: keys are slow to make) ----------------- */
@@ -174,6 +175,7 @@ static void global_setup(void)
 	                        .nameid_format = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent" };
 	struct peer_opts o2 = { .categories = "http://refeds.org/category/research-and-scholarship" };
 	struct peer_opts o5 = { .discovery = "https://ds.example.se/sp/disco" };
+	struct peer_opts o6 = { .unsigned_assertions = 1, .requested = "mail" };
 	struct tl_err e2;
 	char *idp_md, *sp_md;
 
@@ -193,6 +195,7 @@ static void global_setup(void)
 	ck_assert_int_eq(peer_make(&sp3, 0, SP3, "https://suspended.example.se/sp", fx.dir, &o2, NULL), 0);
 	ck_assert_int_eq(peer_make(&sp4, 0, SP4, "https://unknown.example.se/sp", fx.dir, &o2, NULL), 0);
 	ck_assert_int_eq(peer_make(&sp5, 0, SP5, "https://ds.example.se/sp", fx.dir, &o5, NULL), 0);
+	ck_assert_int_eq(peer_make(&sp6, 0, SP6, "https://plain.example.se/sp", fx.dir, &o6, NULL), 0);
 
 	ck_assert_int_eq(reg_member_add(&fx.ctx, "kommun-a", "Kommun A", NULL, &o, &err), TL_OK);
 	json_decref(o);
@@ -206,9 +209,11 @@ static void global_setup(void)
 	register_entity("tjanster", &sp2);
 	register_entity("tjanster", &sp3);
 	register_entity("tjanster", &sp5);
+	register_entity("tjanster", &sp6);
 	agreement(SP1, "mail,eduPersonPrincipalName,subject-id,pairwise-id,eduPersonScopedAffiliation");
 	agreement(SP2, "mail,displayName");
 	agreement(SP3, "mail");
+	agreement(SP6, "mail");
 	certify_idp_b();
 
 	ck_assert_msg(hub_open(&hub, &fx.ctx, &err) == TL_OK, "%s", err.msg);
@@ -221,6 +226,7 @@ static void global_setup(void)
 	ck_assert_int_eq(peer_trust(&sp3, 0, idp_md), 0);
 	ck_assert_int_eq(peer_trust(&sp4, 0, idp_md), 0);
 	ck_assert_int_eq(peer_trust(&sp5, 0, idp_md), 0);
+	ck_assert_int_eq(peer_trust(&sp6, 0, idp_md), 0);
 	free(idp_md);
 	free(sp_md);
 	hub_close(hub); /* each test opens its own, in its own process */
@@ -236,6 +242,7 @@ static void global_teardown(void)
 	peer_free(&sp3);
 	peer_free(&sp4);
 	peer_free(&sp5);
+	peer_free(&sp6);
 	fixture_close(&fx);
 }
 
@@ -1448,6 +1455,52 @@ START_TEST(responses_are_written_in_canonical_form)
 }
 END_TEST
 
+/* SignatureValues and plain assertions in the hub's Response to sp (no encryption key) for a login at IdP a. */
+static void signatures_for(struct peer *sp, int *sigs, int *assertions)
+{
+	struct hub_response rs;
+	struct result r;
+	char *q, *body, *xml;
+	size_t n;
+
+	q = to_idp(sp, 0, NULL, NULL, IDP_A, IDP_A);
+	ck_assert_int_eq(peer_idp_respond(&idp_a, q, ATTRS_A, "user-anna", NULL, 3, &body, NULL), 0);
+	call(HUB_ACS, "POST", NULL, body, NULL, &rs);
+	ck_assert_msg(rs.status == 200, "%u %s", rs.status, rs.body);
+	xml = response_xml(&rs, &n);
+	*sigs = count(xml, "<ds:SignatureValue>");
+	*assertions = count(xml, "<saml:Assertion ");
+	/* lasso, as the service, takes it either way */
+	memset(&r, 0, sizeof(r));
+	ck_assert_int_eq(peer_sp_accept(sp, rs.body, &r.status, &r.status2, &r.attrs, &r.name_id, &r.cls), 0);
+	ck_assert_str_eq(r.status, "urn:oasis:names:tc:SAML:2.0:status:Success");
+	ck_assert_msg(has_line(r.attrs, OID_MAIL "=anna@kommun-a.example.se"), "%s", r.attrs);
+	result_free(&r);
+	free(xml);
+	free(q);
+	free(body);
+	hub_response_free(&rs);
+}
+
+START_TEST(assertions_signed_as_configured)
+{
+	int sigs, assertions;
+
+	/* sign_assertions = yes (the default): Response and assertion, whatever the metadata says */
+	signatures_for(&sp6, &sigs, &assertions);
+	ck_assert_int_eq(assertions, 1);
+	ck_assert_int_eq(sigs, 2);
+	/* no: only the Response, unless the service's metadata says WantAssertionsSigned */
+	fx.ctx.conf.sign_assertions = 0;
+	signatures_for(&sp6, &sigs, &assertions);
+	ck_assert_int_eq(assertions, 1);
+	ck_assert_int_eq(sigs, 1);
+	signatures_for(&sp2, &sigs, &assertions);
+	ck_assert_int_eq(assertions, 1);
+	ck_assert_int_eq(sigs, 2);
+}
+END_TEST
+
 START_TEST(assertions_encrypted_for_services_with_a_key)
 {
 	struct hub_response rs;
@@ -1546,6 +1599,7 @@ int main(void)
 	tcase_add_test(tc, unsolicited_response_is_refused);
 	tcase_add_test(tc, higher_assurance_than_certified_gets_no_authn_context);
 	tcase_add_test(tc, comparison_picks_the_idps_that_can_meet_it);
+	tcase_add_test(tc, assertions_signed_as_configured);
 	tcase_add_test(tc, bad_requests_are_refused_and_leave_nothing);
 	tcase_add_test(tc, request_replay_is_refused);
 	tcase_add_test(tc, login_is_audited_with_attribute_names);

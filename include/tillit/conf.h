@@ -49,6 +49,7 @@ struct conf {
 	long long sso_state_lifetime;              /* seconds a login may take upstream */
 	long long assertion_lifetime;              /* seconds */
 	int encrypt_assertions;                    /* boolean */
+	int sign_assertions;                       /* boolean */
 	int require_signed_authn_requests;         /* boolean */
 	long long provider_cache_size;             /* providers kept loaded */
 	long long login_audit_batch_ms;            /* 0: each login synced on its own */
