@@ -358,6 +358,7 @@ void hub_dir_put(struct hub_dir *d)
 		hub_idp_free(&d->idps[i]);
 	free(d->idps);
 	free(d->idp_metadata);
+	free(d->sp_metadata);
 	free(d);
 }
 
@@ -550,6 +551,80 @@ static char *hub_sp_metadata_build(const struct hub *h, size_t *len)
 	return buf_steal(&b, len);
 }
 
+/*
+ * The hub's metadata document text[0..len) as served, in a new string:
+ * signed with the federation's metadata-signing key (ID, validUntil
+ * aggregate_validity from now, cacheDuration) when the hub has it, else
+ * as it is.  Errors: TL_ENOMEM, TL_EINTERNAL (it does not parse),
+ * TL_ECRYPTO.
+ */
+static int hub_md_sign(const struct hub *h, const char *text, size_t len, time_t now, char **out,
+                       size_t *outlen, struct tl_err *err)
+{
+	const struct conf *c = &h->ctx->conf;
+	unsigned char sha1[UTIL_SHA1_LEN];
+	char vu[32], cd[32], id[2 * UTIL_SHA1_LEN + 2];
+	xmlDocPtr doc = NULL;
+	xmlNodePtr root;
+	xmlChar *mem = NULL, *eid;
+	int rc = TL_OK, memlen = 0;
+
+	*out = NULL;
+	if (!h->md_signed) {
+		if ((*out = malloc(len + 1)) == NULL)
+			return tl_err_set(err, TL_ENOMEM, "out of memory writing the hub's metadata");
+		memcpy(*out, text, len);
+		(*out)[len] = '\0';
+		*outlen = len;
+		return TL_OK;
+	}
+	doc = xmlReadMemory(text, (int)len, NULL, "UTF-8", XML_PARSE_NONET);
+	if (doc == NULL || (root = xmlDocGetRootElement(doc)) == NULL) {
+		rc = tl_err_set(err, TL_EINTERNAL, "the hub's metadata does not parse");
+		goto out;
+	}
+	eid = xmlGetNoNsProp(root, BAD_CAST "entityID");
+	util_sha1(eid ? (const char *)eid : "", eid ? strlen((const char *)eid) : 0, sha1);
+	xmlFree(eid);
+	id[0] = '_';
+	util_hex(sha1, UTIL_SHA1_LEN, id + 1);
+	util_time_iso(now + (time_t)c->aggregate_validity, vu, sizeof(vu));
+	util_duration_format(c->cache_duration, cd, sizeof(cd));
+	xmlSetProp(root, BAD_CAST "ID", BAD_CAST id);
+	xmlSetProp(root, BAD_CAST "validUntil", BAD_CAST vu);
+	xmlSetProp(root, BAD_CAST "cacheDuration", BAD_CAST cd);
+	if ((rc = sign_doc(&h->md_key, doc, err)) != TL_OK)
+		goto out;
+	xmlDocDumpMemoryEnc(doc, &mem, &memlen, "UTF-8");
+	if (mem == NULL || (*out = malloc((size_t)memlen + 1)) == NULL) {
+		rc = tl_err_set(err, TL_ENOMEM, "out of memory writing the hub's metadata");
+		goto out;
+	}
+	memcpy(*out, mem, (size_t)memlen);
+	(*out)[memlen] = '\0';
+	*outlen = (size_t)memlen;
+out:
+	xmlFree(mem);
+	xmlFreeDoc(doc);
+	return rc;
+}
+
+/* The directory's two metadata documents, signed (hub_md_sign); idp is the unsigned IdP document. */
+static int hub_dir_metadata(const struct hub *h, struct hub_dir *d, char *idp, size_t idp_len,
+                            struct tl_err *err)
+{
+	time_t now = util_now();
+	int rc;
+
+	if ((rc = hub_md_sign(h, idp, idp_len, now, &d->idp_metadata, &d->idp_metadata_len, err)) != TL_OK ||
+	    (rc = hub_md_sign(h, h->sp_metadata, h->sp_metadata_len, now, &d->sp_metadata, &d->sp_metadata_len,
+	                      err)) != TL_OK)
+		return rc;
+	/* signed again halfway to their validUntil, so that no consumer ever holds an expired copy */
+	d->resign_at = now + (time_t)h->ctx->conf.aggregate_validity / 2;
+	return TL_OK;
+}
+
 /* Build the directory from the registry (every approved member IdP). */
 static int hub_dir_build(struct hub *h, struct hub_dir **out, struct tl_err *err)
 {
@@ -592,8 +667,13 @@ static int hub_dir_build(struct hub *h, struct hub_dir **out, struct tl_err *err
 	store_abort(&txn);
 	if (rc == TL_OK && d->n > 1)
 		qsort(d->idps, d->n, sizeof(d->idps[0]), hub_idp_cmp);
-	if (rc == TL_OK && (d->idp_metadata = hub_idp_metadata(h, d, &d->idp_metadata_len)) == NULL)
-		rc = tl_err_set(err, TL_ENOMEM, "out of memory writing the hub's metadata");
+	if (rc == TL_OK) {
+		size_t len = 0;
+		char *idp = hub_idp_metadata(h, d, &len);
+		rc = idp != NULL ? hub_dir_metadata(h, d, idp, len, err)
+		                 : tl_err_set(err, TL_ENOMEM, "out of memory writing the hub's metadata");
+		free(idp);
+	}
 	if (rc != TL_OK) {
 		hub_dir_put(d);
 		return rc;
@@ -613,7 +693,7 @@ struct hub_dir *hub_dir_get(struct hub *h, struct tl_err *err)
 	gen = reg_generation(&txn);
 	store_abort(&txn);
 	pthread_mutex_lock(&h->dir_lock);
-	if (h->dir != NULL && h->dir->gen == gen) {
+	if (h->dir != NULL && h->dir->gen == gen && util_now() < h->dir->resign_at) {
 		d = h->dir;
 		atomic_fetch_add(&d->refs, 1);
 		pthread_mutex_unlock(&h->dir_lock);
@@ -1019,6 +1099,16 @@ int hub_open(struct hub **out, struct tl_ctx *ctx, struct tl_err *err)
 			goto fail;
 		}
 	}
+	{
+		/* without the federation's key (a data directory made before it) the metadata goes unsigned */
+		char kp[CTX_PATH_MAX], cp[CTX_PATH_MAX];
+		struct tl_err kerr = { 0 };
+		if (sign_key_load(&h->md_key, ctx_path(ctx, "keys/metadata-signing.key", kp),
+		                  ctx_path(ctx, "keys/metadata-signing.crt", cp), &kerr) == TL_OK)
+			h->md_signed = 1;
+		else
+			log_warn("the hub's metadata is served unsigned: %s", kerr.msg);
+	}
 	if ((h->sp_metadata = hub_sp_metadata_build(h, &h->sp_metadata_len)) == NULL) {
 		rc = tl_err_set(err, TL_ENOMEM, "out of memory writing the hub's metadata");
 		goto fail;
@@ -1086,6 +1176,8 @@ void hub_close(struct hub *h)
 	free(h->sign_cert_b64);
 	free(h->enc_cert_b64);
 	free(h->sp_metadata);
+	if (h->md_signed)
+		sign_key_free(&h->md_key);
 	xsig_key_done(&h->sign_pkey);
 	pthread_mutex_destroy(&h->dir_lock);
 	pthread_mutex_destroy(&h->purge_lock);
@@ -1141,7 +1233,12 @@ void hub_handle(struct hub *h, enum hub_route r, const struct hub_request *rq,
 		hub_dir_put(d);
 		return;
 	case HUB_SP_METADATA:
-		hub_metadata(rs, h->sp_metadata, h->sp_metadata_len);
+		if ((d = hub_dir_get(h, &err)) == NULL) {
+			hub_page(h, rs, 503, "Metadata unavailable", "%s", err.msg);
+			return;
+		}
+		hub_metadata(rs, d->sp_metadata, d->sp_metadata_len);
+		hub_dir_put(d);
 		return;
 	case HUB_SSO:
 		hub_sso(h, rq, rs);

@@ -30,6 +30,7 @@
 #include "tillit/hub.h"
 #include "tillit/md.h"
 #include "tillit/saml.h"
+#include "tillit/sign.h"
 #include "tillit/mdm.h"
 #include "tillit/store.h"
 #include "tillit/tf.h"
@@ -94,6 +95,9 @@ struct hub_dir {
 	size_t n;
 	char *idp_metadata;          /* the hub's IdP metadata, with the members' scopes */
 	size_t idp_metadata_len;
+	char *sp_metadata;           /* its SP metadata, as served */
+	size_t sp_metadata_len;
+	time_t resign_at;            /* when both are signed again (their validUntil nears) */
 };
 
 struct hub {
@@ -107,8 +111,10 @@ struct hub {
 	struct xsig_key sign_pkey;   /* the hub's signing key, decoded and set up once */
 	char *sign_cert_b64, *enc_cert_b64;
 	unsigned char secret[HUB_SECRET_LEN];
-	char *sp_metadata;
+	char *sp_metadata;           /* unsigned (lasso's copy; the directory holds the one served) */
 	size_t sp_metadata_len;
+	struct sign_key md_key;      /* the federation's metadata-signing key, for the two above */
+	int md_signed;               /* md_key loaded: the metadata is served signed */
 	struct hub_pcache idp_side;  /* the hub as IdP: services' providers */
 	struct hub_pcache sp_side;   /* the hub as SP: member IdPs' providers */
 	pthread_mutex_t dir_lock;

@@ -405,6 +405,78 @@ static int has_name(const char *attrs, const char *name)
 
 /* ---- tests --------------------------------------------------------------------- */
 
+/* Does md's signature verify with the federation's metadata-signing key?  err gets why not. */
+static int signed_by_federation(const char *md, struct tl_err *err)
+{
+	char path[4200];
+	struct xsig_key k;
+	xmlDocPtr doc;
+	X509 *x;
+	FILE *f;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/keys/metadata-signing.crt", fx.dir);
+	ck_assert_ptr_nonnull(f = fopen(path, "r"));
+	x = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	ck_assert_ptr_nonnull(x);
+	ck_assert_int_eq(xsig_key_init(&k, X509_get_pubkey(x), 0, err), TL_OK);
+	X509_free(x);
+	ck_assert_ptr_nonnull(doc = xmlReadMemory(md, (int)strlen(md), NULL, NULL, XML_PARSE_NONET));
+	rc = xsig_verify(xmlDocGetRootElement(doc), &k, 1, err);
+	xmlFreeDoc(doc);
+	xsig_key_done(&k);
+	return rc;
+}
+
+/* md's validUntil as a time. */
+static time_t valid_until(const char *md)
+{
+	const char *p = strstr(md, "validUntil=\"");
+	char v[32];
+	time_t t = 0;
+
+	ck_assert_ptr_nonnull(p);
+	snprintf(v, sizeof(v), "%.*s", (int)strcspn(p + 12, "\""), p + 12);
+	ck_assert_msg(util_time_parse(v, &t) == 0, "validUntil %s", v);
+	return t;
+}
+
+START_TEST(metadata_is_signed_by_the_federation)
+{
+	char *idp = hub_get(HUB_IDP_METADATA), *sp = hub_get(HUB_SP_METADATA), *bad, *p, now_s[32];
+	struct tl_err err;
+	time_t now = time(NULL);
+
+	/* both signed with the metadata-signing key, valid for aggregate_validity (P7D) */
+	ck_assert_msg(signed_by_federation(idp, &err) == TL_OK, "%s", err.msg);
+	ck_assert_msg(signed_by_federation(sp, &err) == TL_OK, "%s", err.msg);
+	ck_assert_int_ge(valid_until(idp), now + 7 * 86400 - 60);
+	ck_assert_int_le(valid_until(idp), now + 7 * 86400 + 60);
+	ck_assert_ptr_nonnull(strstr(idp, "cacheDuration=\"PT6H\""));
+	/* the signature covers the scopes */
+	bad = strdup(idp);
+	ck_assert_ptr_nonnull(p = strstr(bad, "kommun-a.example.se</"));
+	p[7] = 'x';
+	ck_assert_int_eq(signed_by_federation(bad, &err), TL_ESIG);
+	free(bad);
+	free(idp);
+	free(sp);
+	/* four days on, past half the validity: signed again, valid a week from then */
+	snprintf(now_s, sizeof(now_s), "%lld", (long long)now + 4 * 86400);
+	setenv("TILLIT_NOW", now_s, 1);
+	idp = hub_get(HUB_IDP_METADATA);
+	sp = hub_get(HUB_SP_METADATA);
+	ck_assert_int_ge(valid_until(idp), now + 11 * 86400 - 60);
+	ck_assert_int_ge(valid_until(sp), now + 11 * 86400 - 60);
+	ck_assert_msg(signed_by_federation(idp, &err) == TL_OK, "%s", err.msg);
+	ck_assert_msg(signed_by_federation(sp, &err) == TL_OK, "%s", err.msg);
+	unsetenv("TILLIT_NOW");
+	free(idp);
+	free(sp);
+}
+END_TEST
+
 START_TEST(metadata_of_the_hub)
 {
 	char *idp = hub_get(HUB_IDP_METADATA), *sp = hub_get(HUB_SP_METADATA);
@@ -1599,6 +1671,7 @@ int main(void)
 	tcase_add_test(tc, unsolicited_response_is_refused);
 	tcase_add_test(tc, higher_assurance_than_certified_gets_no_authn_context);
 	tcase_add_test(tc, comparison_picks_the_idps_that_can_meet_it);
+	tcase_add_test(tc, metadata_is_signed_by_the_federation);
 	tcase_add_test(tc, assertions_signed_as_configured);
 	tcase_add_test(tc, bad_requests_are_refused_and_leave_nothing);
 	tcase_add_test(tc, request_replay_is_refused);

@@ -18,6 +18,9 @@
 # Environment (read at configure; see README.md):
 #   SHIB_PORT                  port (default base+2); INTEROP_HOST, INTEROP_PORT_BASE
 #   IDP_METADATA               the IdP metadata trusted (default WORKDIR/metadata/hub-idp.xml)
+#   IDP_METADATA_SIGNER        a certificate (PEM): the metadata must carry a validUntil and
+#                              a signature that verifies with it (shibd's Signature and
+#                              RequireValidUntil filters); unset: taken as it is
 #   SHIB_IDP_ENTITYID          the IdP to send users to (default the hub's)
 #   SHIB_REQUEST_ATTRS         friendly names listed as RequestedAttribute
 #   SHIB_AUTHN_CONTEXT         AuthnContextClassRef /secure/ asks for
@@ -34,6 +37,10 @@ instance shib shib shib sp-shib.xml "$@"
 A=$D            # Apache
 S="$WORK/shibd" # shibd and the SP configuration both read
 IDP_MD=${IDP_METADATA:-$WORK/metadata/hub-idp.xml}
+MD_FILTERS=
+[ -z "${IDP_METADATA_SIGNER:-}" ] || MD_FILTERS="
+            <MetadataFilter type=\"RequireValidUntil\" maxValidityInterval=\"2419200\"/>
+            <MetadataFilter type=\"Signature\" certificate=\"$IDP_METADATA_SIGNER\" verifyBackup=\"false\"/>"
 
 # shibd and mod_shib must agree on these. A relative socket name would be
 # resolved to $SHIBSP_RUNDIR/shibboleth/shibd.sock; Unix socket paths must
@@ -101,7 +108,8 @@ configure() {
         </Sessions>
         <Errors supportContact="root@localhost" helpLocation="/about.html"
             styleSheet="/shibboleth-sp/main.css"/>
-        <MetadataProvider type="XML" validate="true" path="$IDP_MD"/>
+        <MetadataProvider type="XML" validate="true" path="$IDP_MD">$MD_FILTERS
+        </MetadataProvider>
         <AttributeExtractor type="XML" validate="true" reloadChanges="false" path="$S/attribute-map.xml"/>
         <AttributeFilter type="XML" validate="true" path="$S/attribute-policy.xml"/>
         <CredentialResolver type="File" use="signing"
