@@ -21,6 +21,10 @@
  * to that service's ACS and holds a SAMLResponse).  Client threads keep
  * their connections alive.
  *
+ * --unsigned-assertions: the services' metadata says WantAssertionsSigned="false"
+ * (for a hub with sign_assertions = no).  --signatures N: each service's
+ * first Response must hold N signatures (2: Response and assertion).
+ *
  * Two passes: cold (each service's first login: the hub loads it from
  * the store) and warm (--logins more, services round-robin).  For each:
  * the hub's CPU (utime + stime of PID, less its maintenance thread's,
@@ -44,6 +48,8 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <openssl/evp.h>
 #include <zlib.h>
 
 #include "../tests/peer.h"
@@ -66,6 +72,8 @@ struct sb {
 	int port;
 	int pid;
 	int nsps, logins, threads;
+	int unsigned_assertions;   /* services whose metadata does not ask for signed assertions */
+	int want_sigs;             /* signatures the hub's Response must hold (checked in the cold pass; 0: not) */
 	char **sp_ids;
 	struct peer idp[2];
 	atomic_int next;
@@ -223,6 +231,29 @@ static char *authn_request(struct sb *b, int sp, const char *idp)
 	return q;
 }
 
+/* The ds:SignatureValue elements in the SAMLResponse of the hub's page (-1: none decodes). */
+static int response_signatures(const char *page)
+{
+	char *b64 = peer_form_field(page, "SAMLResponse");
+	unsigned char *xml;
+	size_t len = b64 ? strlen(b64) : 0;
+	int n = -1, got;
+
+	if (b64 == NULL || (xml = malloc(len / 4 * 3 + 4)) == NULL) {
+		free(b64);
+		return -1;
+	}
+	if ((got = EVP_DecodeBlock(xml, (const unsigned char *)b64, (int)len)) >= 0) {
+		xml[got] = '\0';
+		n = 0;
+		for (const char *p = (const char *)xml; (p = strstr(p, "<ds:SignatureValue>")) != NULL; p++)
+			n++;
+	}
+	free(xml);
+	free(b64);
+	return n;
+}
+
 static int one_login(struct sb *b, struct conn *c, int sp)
 {
 	struct peer *idp = &b->idp[sp % 2];
@@ -252,6 +283,11 @@ static int one_login(struct sb *b, struct conn *c, int sp)
 	snprintf(want, sizeof(want), "action=\"%s/acs\"", sp_url(sp, url, sizeof(url)));
 	if (strstr(c->buf, want) == NULL || strstr(c->buf, "name=\"SAMLResponse\"") == NULL) {
 		fprintf(stderr, "ssobench: the hub's page is not the assertion for service %d\n", sp);
+		goto out;
+	}
+	if (b->want_sigs > 0 && response_signatures(c->buf) != b->want_sigs) {
+		fprintf(stderr, "ssobench: the hub's Response to service %d holds %d signatures, not %d\n", sp,
+		        response_signatures(c->buf), b->want_sigs);
 		goto out;
 	}
 	rc = 0;
@@ -331,7 +367,8 @@ static int setup(struct sb *b)
 	char *key_pem = NULL, *cert_pem = NULL, *hub_sp;
 	size_t n;
 	json_t *o = NULL;
-	struct peer_opts so = { .requested = "mail,eduPersonPrincipalName,displayName" };
+	struct peer_opts so = { .requested = "mail,eduPersonPrincipalName,displayName",
+	                        .unsigned_assertions = b->unsigned_assertions };
 	struct peer_opts io = { .scope = "bench.example.se" };
 	const char *names[2] = { "mail", "eduPersonPrincipalName" };
 	int rc = -1;
@@ -535,6 +572,7 @@ int main(int argc, char **argv)
 		{ "pid", required_argument, NULL, 'p' }, { "sps", required_argument, NULL, 's' },
 		{ "logins", required_argument, NULL, 'n' }, { "threads", required_argument, NULL, 't' },
 		{ "base-url", required_argument, NULL, 'b' },
+		{ "unsigned-assertions", no_argument, NULL, 'a' }, { "signatures", required_argument, NULL, 'g' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sb b;
@@ -545,8 +583,10 @@ int main(int argc, char **argv)
 	b.nsps = 1000;
 	b.logins = 4000;
 	b.threads = 2;
-	while ((ch = getopt_long(argc, argv, "d:u:p:s:n:t:b:", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "d:u:p:s:n:t:b:ag:", opts, NULL)) != -1) {
 		switch (ch) {
+		case 'a': b.unsigned_assertions = 1; break;
+		case 'g': b.want_sigs = (int)strtol(optarg, NULL, 10); break;
 		case 'b': b.base = optarg; break;
 		case 'd': b.dir = optarg; break;
 		case 'u': b.url = optarg; break;
@@ -572,6 +612,7 @@ int main(int argc, char **argv)
 		return 1;
 	fprintf(stderr, "ssobench: %d services and 2 IdPs registered; cold pass\n", b.nsps);
 	rc |= pass(&b, "cold", b.nsps);
+	b.want_sigs = 0; /* checked on each service's first login only */
 	fprintf(stderr, "ssobench: warm pass, %d logins\n", b.logins);
 	rc |= pass(&b, "warm", b.logins);
 	printf("hub_vmrss %ld KB\nhub_vmhwm %ld KB\nhub_rss_anon %ld KB\nhub_rss_file %ld KB\n",
@@ -585,6 +626,6 @@ int main(int argc, char **argv)
 	return rc ? 1 : 0;
 usage:
 	fprintf(stderr, "usage: tillit-ssobench -d DIR --url http://ADDR:PORT --pid PID [--base-url URL] [--sps N] "
-	                "[--logins N] [--threads N]\n");
+	                "[--logins N] [--threads N] [--unsigned-assertions] [--signatures N]\n");
 	return 2;
 }
