@@ -563,11 +563,11 @@ static int hub_md_sign(const struct hub *h, const char *text, size_t len, time_t
 {
 	const struct conf *c = &h->ctx->conf;
 	unsigned char sha1[UTIL_SHA1_LEN];
-	char vu[32], cd[32], id[2 * UTIL_SHA1_LEN + 2];
-	xmlDocPtr doc = NULL;
+	char id[2 * UTIL_SHA1_LEN + 2];
+	xmlDocPtr doc;
 	xmlNodePtr root;
-	xmlChar *mem = NULL, *eid;
-	int rc = TL_OK, memlen = 0;
+	xmlChar *eid;
+	int rc;
 
 	*out = NULL;
 	if (!h->md_signed) {
@@ -580,31 +580,16 @@ static int hub_md_sign(const struct hub *h, const char *text, size_t len, time_t
 	}
 	doc = xmlReadMemory(text, (int)len, NULL, "UTF-8", XML_PARSE_NONET);
 	if (doc == NULL || (root = xmlDocGetRootElement(doc)) == NULL) {
-		rc = tl_err_set(err, TL_EINTERNAL, "the hub's metadata does not parse");
-		goto out;
+		xmlFreeDoc(doc);
+		return tl_err_set(err, TL_EINTERNAL, "the hub's metadata does not parse");
 	}
 	eid = xmlGetNoNsProp(root, BAD_CAST "entityID");
 	util_sha1(eid ? (const char *)eid : "", eid ? strlen((const char *)eid) : 0, sha1);
 	xmlFree(eid);
 	id[0] = '_';
 	util_hex(sha1, UTIL_SHA1_LEN, id + 1);
-	util_time_iso(now + (time_t)c->aggregate_validity, vu, sizeof(vu));
-	util_duration_format(c->cache_duration, cd, sizeof(cd));
-	xmlSetProp(root, BAD_CAST "ID", BAD_CAST id);
-	xmlSetProp(root, BAD_CAST "validUntil", BAD_CAST vu);
-	xmlSetProp(root, BAD_CAST "cacheDuration", BAD_CAST cd);
-	if ((rc = sign_doc(&h->md_key, doc, err)) != TL_OK)
-		goto out;
-	xmlDocDumpMemoryEnc(doc, &mem, &memlen, "UTF-8");
-	if (mem == NULL || (*out = malloc((size_t)memlen + 1)) == NULL) {
-		rc = tl_err_set(err, TL_ENOMEM, "out of memory writing the hub's metadata");
-		goto out;
-	}
-	memcpy(*out, mem, (size_t)memlen);
-	(*out)[memlen] = '\0';
-	*outlen = (size_t)memlen;
-out:
-	xmlFree(mem);
+	rc = sign_metadata_doc(&h->md_key, doc, id, now + (time_t)c->aggregate_validity, c->cache_duration, out,
+	                       outlen, err);
 	xmlFreeDoc(doc);
 	return rc;
 }

@@ -404,41 +404,17 @@ out:
 /* Pass 2: the signed standalone MDQ document from the prepared piece. */
 static int pub_sign_one(struct pub_job *job, struct pub_item *it)
 {
-	const struct tl_ctx *ctx = job->ctx;
-	xmlDocPtr doc = NULL;
-	xmlNodePtr root;
-	xmlChar *mem = NULL;
-	char vu[32], cd[32], id[2 * UTIL_SHA1_LEN + 2];
-	int rc, memlen = 0;
+	xmlDocPtr doc;
+	char id[2 * UTIL_SHA1_LEN + 2];
+	int rc;
 
 	doc = xmlReadMemory(it->frag, (int)it->fraglen, NULL, "UTF-8", XML_PARSE_NONET);
 	if (doc == NULL)
 		return tl_err_set(&it->err, TL_EINTERNAL, "prepared entity does not re-parse");
-	root = xmlDocGetRootElement(doc);
 	id[0] = '_';
 	util_hex(it->sha1, UTIL_SHA1_LEN, id + 1);
-	util_time_iso(job->valid_until, vu, sizeof(vu));
-	util_duration_format(ctx->conf.cache_duration, cd, sizeof(cd));
-	xmlSetProp(root, BAD_CAST "ID", BAD_CAST id);
-	xmlSetProp(root, BAD_CAST "validUntil", BAD_CAST vu);
-	xmlSetProp(root, BAD_CAST "cacheDuration", BAD_CAST cd);
-	rc = sign_doc(job->key, doc, &it->err);
-	if (rc == TL_OK) {
-		xmlDocDumpMemoryEnc(doc, &mem, &memlen, "UTF-8");
-		if (mem == NULL)
-			rc = tl_err_set(&it->err, TL_ENOMEM, "out of memory");
-	}
-	if (rc == TL_OK) {
-		it->mdq = malloc((size_t)memlen + 1);
-		if (it->mdq == NULL) {
-			rc = tl_err_set(&it->err, TL_ENOMEM, "out of memory");
-		} else {
-			memcpy(it->mdq, mem, (size_t)memlen);
-			it->mdqlen = (size_t)memlen;
-			it->mdq[memlen] = '\0';
-		}
-	}
-	xmlFree(mem);
+	rc = sign_metadata_doc(job->key, doc, id, job->valid_until, job->ctx->conf.cache_duration, &it->mdq,
+	                       &it->mdqlen, &it->err);
 	xmlFreeDoc(doc);
 	return rc;
 }

@@ -136,3 +136,35 @@ out:
 	buf_free(&sb);
 	return rc;
 }
+
+int sign_metadata_doc(const struct sign_key *k, xmlDocPtr doc, const char *id, time_t valid_until,
+                      long long cache_duration, char **out, size_t *outlen, struct tl_err *err)
+{
+	xmlNodePtr root = xmlDocGetRootElement(doc);
+	xmlChar *mem = NULL;
+	char vu[32], cd[32];
+	int rc, memlen = 0;
+
+	*out = NULL;
+	*outlen = 0;
+	if (root == NULL)
+		return tl_err_set(err, TL_EINVAL, "the document has no root element");
+	util_time_iso(valid_until, vu, sizeof(vu));
+	util_duration_format(cache_duration, cd, sizeof(cd));
+	if (xmlSetProp(root, BAD_CAST "ID", BAD_CAST id) == NULL ||
+	    xmlSetProp(root, BAD_CAST "validUntil", BAD_CAST vu) == NULL ||
+	    xmlSetProp(root, BAD_CAST "cacheDuration", BAD_CAST cd) == NULL)
+		return tl_err_set(err, TL_ENOMEM, "out of memory");
+	if ((rc = sign_doc(k, doc, err)) != TL_OK)
+		return rc;
+	xmlDocDumpMemoryEnc(doc, &mem, &memlen, "UTF-8");
+	if (mem == NULL || (*out = malloc((size_t)memlen + 1)) == NULL) {
+		xmlFree(mem);
+		return tl_err_set(err, TL_ENOMEM, "out of memory");
+	}
+	memcpy(*out, mem, (size_t)memlen);
+	(*out)[memlen] = '\0';
+	*outlen = (size_t)memlen;
+	xmlFree(mem);
+	return TL_OK;
+}

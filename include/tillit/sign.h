@@ -14,6 +14,7 @@
 #include <libxml/tree.h>
 #include <openssl/evp.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "tillit/buf.h"
 #include "tillit/err.h"
@@ -44,6 +45,16 @@ int sign_signature_xml(const struct sign_key *k, const char *ref_id,
  * Errors: TL_EINVAL (no ID), TL_ECRYPTO, TL_ENOMEM.
  */
 int sign_doc(const struct sign_key *k, xmlDocPtr doc, struct tl_err *err);
+
+/*
+ * A standalone metadata document as published: set ID, validUntil and
+ * cacheDuration (seconds, written as an xs:duration) on doc's root, sign
+ * it (sign_doc) and serialise it (UTF-8) into a new NUL-terminated string
+ * *out (free()) of *outlen bytes.  doc stays the caller's.  Errors as
+ * sign_doc, TL_ENOMEM.
+ */
+int sign_metadata_doc(const struct sign_key *k, xmlDocPtr doc, const char *id, time_t valid_until,
+                      long long cache_duration, char **out, size_t *outlen, struct tl_err *err);
 
 /*
  * Exclusive C14N 1.0 (no comments) of the whole document doc into a new
